@@ -1,0 +1,3 @@
+"""model-license-auditor: license-compliance audits of machine-learning model repositories."""
+
+__version__ = "0.1.0"

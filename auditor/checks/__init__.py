@@ -1,0 +1,22 @@
+"""Check functions by the name rules use in their `check:` field.
+
+A check is a pure function (Facts, RuleInfo) -> iterable of Finding: it reads facts, does no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from auditor.checks import history, metadata, policy
+from auditor.model import Facts, Finding, RuleInfo
+
+Check = Callable[[Facts, RuleInfo], Iterable[Finding]]
+
+CHECKS: dict[str, Check] = {
+    "license-missing": metadata.license_missing,
+    "license-metadata-invalid": metadata.license_metadata_invalid,
+    "history-incomplete": history.history_incomplete,
+    "license-removed": history.license_removed,
+    "attribution-restored-late": history.attribution_restored_late,
+    "denied-licenses": policy.denied_licenses,
+}

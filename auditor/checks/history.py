@@ -1,0 +1,107 @@
+"""Checks on what happened to license texts across the history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.model import Evidence, Facts, Finding, Gap, RuleInfo, Sighting
+
+
+def format_duration(seconds: int) -> str:
+    seconds = max(seconds, 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days} d"] if days else []
+    if hours or days:
+        parts.append(f"{hours} h")
+    if not days:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)
+
+
+def _short(sha: str) -> str:
+    return sha[:12]
+
+
+def _evidence(sighting: Sighting, excerpt: str | None = None) -> Evidence:
+    return Evidence(commit=sighting.commit.sha, date=sighting.commit.date, path=sighting.path,
+                    line=sighting.line, excerpt=excerpt if excerpt is not None else sighting.excerpt)
+
+
+def _labels(gaps: list[Gap]) -> str:
+    labels = [g.item.label for g in gaps]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def history_incomplete(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    target = facts.target
+    if target.history_complete:
+        return
+    if target.kind == "folder":
+        yield rule.finding("The target is a plain folder without git history; only its current files "
+                           "were audited.", ".")
+        return
+    boundary = target.history_boundary
+    if boundary is None:
+        return
+    yield rule.finding(
+        f"History is incomplete: it stops at {_short(boundary.sha)} ({boundary.date}), a shallow or "
+        f"grafted commit; {target.commits_scanned} commits were audited and anything earlier was not.",
+        ".", (Evidence(commit=boundary.sha, date=boundary.date, excerpt=boundary.title),))
+
+
+def _group(gaps: tuple[Gap, ...], key) -> list[list[Gap]]:
+    groups: dict[tuple, list[Gap]] = {}
+    for gap in gaps:
+        groups.setdefault(key(gap), []).append(gap)
+    return list(groups.values())
+
+
+def license_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    deleted = {(e.commit.sha, e.path) for e in facts.timeline if e.change == "deleted"}
+    for group in _group(facts.gaps, lambda g: (g.removed.commit.sha, g.removed.path)):
+        removed = group[0].removed
+        commit = removed.commit
+        how = "deleted" if (commit.sha, removed.path) in deleted else "changed"
+        absent = [g for g in group if g.restored is None]
+        if absent:
+            status = "still absent at the audited revision"
+        else:
+            back = sorted({g.restored.commit.sha[:12] for g in group if g.restored})
+            status = f"restored later (in {', '.join(back)})"
+        yield rule.finding(
+            f"{removed.path} was {how} in {_short(commit.sha)} ({commit.date}, \"{commit.title}\"), "
+            f"removing the {_labels(group)} from the repository; {status}.",
+            subject=removed.path,
+            evidence=tuple(_evidence(g.removed) for g in group),
+            severity=rule.severity if absent else "warning",
+        )
+
+
+def attribution_restored_late(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    closed = [g for g in facts.gaps if g.restored is not None]
+    for group in _group(tuple(closed), lambda g: (g.removed.commit.sha, g.restored.commit.sha)):
+        first = group[0]
+        removed, restored = first.removed, first.restored
+        assert restored is not None
+        window = format_duration(restored.commit.timestamp - removed.commit.timestamp)
+        uploads = first.weight_uploads
+        published = (
+            f"; {len(uploads)} of them uploaded weights without it" if uploads else "; no weights changed in it"
+        )
+        evidence = [_evidence(g.removed) for g in group]
+        evidence += [_evidence(g.restored) for g in group if g.restored]
+        evidence += [
+            Evidence(commit=u.commit.sha, date=u.commit.date, path=u.paths[0],
+                     excerpt=f"weights uploaded during the gap: {', '.join(u.paths)}")
+            for u in uploads
+        ]
+        yield rule.finding(
+            f"The {_labels(group)} removed from {removed.path} in {_short(removed.commit.sha)} "
+            f"({removed.commit.date}) came back in {restored.path} in {_short(restored.commit.sha)} "
+            f"({restored.commit.date}, \"{restored.commit.title}\"): absent for {window} across "
+            f"{first.commits_in_gap} commit{'s' if first.commits_in_gap != 1 else ''}{published}.",
+            subject=removed.path,
+            evidence=tuple(evidence),
+        )

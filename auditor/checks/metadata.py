@@ -1,0 +1,62 @@
+"""Checks on what the repo declares at the audited revision: license files and card metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.facts.card import field_line
+from auditor.facts.license_ids import hf_licenses
+from auditor.model import Evidence, Facts, Finding, RuleInfo
+
+
+def _card_evidence(facts: Facts, field: str = "license") -> tuple[Evidence, ...]:
+    if not facts.card_path:
+        return ()
+    line = field_line(facts.readme_text, field)
+    excerpt = facts.readme_text.splitlines()[line - 1].strip() if line else None
+    return (Evidence(commit=facts.target.revision, path=facts.card_path, line=line, excerpt=excerpt),)
+
+
+def license_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    readable = [lf for lf in facts.license_files if lf.facts.licenses or lf.facts.digest]
+    if readable or facts.card.license:
+        return
+    unreadable = [lf for lf in facts.license_files if lf.facts.unreadable]
+    detail = ""
+    if unreadable:
+        detail = " (" + "; ".join(f"{lf.path}: {lf.facts.unreadable}" for lf in unreadable) + ")"
+    yield rule.finding(
+        f"No license file with readable text and no `license:` in the model card{detail}.",
+        subject=".",
+        evidence=tuple(Evidence(commit=facts.target.revision, path=lf.path) for lf in unreadable),
+    )
+
+
+def license_metadata_invalid(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    card = facts.card
+    subject = facts.card_path or "README.md"
+    if not card.present:
+        yield rule.finding("There is no model card (README.md), so no license is declared.", subject)
+        return
+    evidence = (Evidence(commit=facts.target.revision, path=subject),)
+    if card.error:
+        yield rule.finding(f"The model card cannot be parsed: {card.error}.", subject, evidence)
+        return
+    if not card.license:
+        where = "its front matter" if card.has_front_matter else "it has no front matter"
+        yield rule.finding(f"The model card has no `license:` field ({where}).", subject, evidence)
+        return
+    evidence = _card_evidence(facts)
+    known = hf_licenses()
+    ids = [part.strip() for part in card.license.split(",") if part.strip()]
+    unknown = [i for i in ids if i.lower() not in known]
+    if unknown:
+        yield rule.finding(
+            f"The model card's license id {', '.join(repr(u) for u in unknown)} is not a Hugging Face "
+            "license id.", subject, evidence)
+    if "other" in (i.lower() for i in ids):
+        missing = [name for name in ("license_name", "license_link") if not getattr(card, name)]
+        if missing:
+            yield rule.finding(
+                f"The model card says `license: other` without {' and '.join(missing)}, so the terms "
+                "cannot be found.", subject, evidence)

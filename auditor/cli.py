@@ -1,0 +1,135 @@
+"""Click commands: options in, audit(), a reporter, an exit code out.
+
+Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error (one line on
+stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from auditor import __version__
+from auditor.engine import load_rules
+from auditor.errors import AuditorError
+from auditor.pipeline import Options, audit
+from auditor.reports import RENDERERS
+
+EXIT_USAGE = 2
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AuditorError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _progress():
+    """Commit counts on stderr, only when a person is watching."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(count: int) -> None:
+        click.echo(f"\rread {count} commits", err=True, nl=False)
+
+    return report
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def cli() -> None:
+    """License-compliance auditor for machine-learning model repositories."""
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+              show_default=True, help="Exit 1 when a finding is at least this severe.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of extra rule files (repeatable).")
+@click.option("--revision", help="Audit this revision instead of HEAD.")
+def scan(target: str, fmt: str, output: Path | None, fail_on: str, rule_dirs: tuple[Path, ...],
+         revision: str | None) -> int:
+    """Audit TARGET: a git working tree, a bare repo, or a plain folder."""
+    progress = _progress()
+    result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, progress=progress))
+    if progress:
+        click.echo("\r\033[K", err=True, nl=False)
+    report = RENDERERS[fmt](result)
+    if output:
+        _write(output, report)
+        click.echo(f"report written to {output}", err=True)
+    else:
+        click.echo(report, nl=False)
+    return 1 if result.failed() else 0
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(fmt: str) -> int:
+    """List the rules this version implements."""
+    ruleset = load_rules()
+    if fmt == "json":
+        click.echo(json.dumps({"rules_digest": ruleset.digest, "rules": [r.to_dict() for r in ruleset.rules]},
+                              indent=2, ensure_ascii=False))
+        return 0
+    width = max(len(r.id) for r in ruleset.rules)
+    for rule in ruleset.rules:
+        click.echo(f"{rule.id:<{width}}  {rule.severity:<8} {rule.title}")
+    return 0
+
+
+@cli.command()
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("auditor-demo"),
+              show_default=True)
+def demo(output_dir: Path) -> int:
+    """Build a demo model repo with a license removed and restored late, audit it, write the reports."""
+    from auditor.demo import prepare_demo_dir
+
+    try:
+        repo = prepare_demo_dir(output_dir)
+    except (OSError, FileExistsError) as exc:
+        raise AuditorError(str(exc)) from exc
+    result = audit(str(repo))
+    written = []
+    for fmt, name in (("text", "report.txt"), ("json", "report.json")):
+        _write(output_dir / name, RENDERERS[fmt](result))
+        written.append(output_dir / name)
+    counts = result.counts()
+    click.echo(f"Audited the demo repo {repo}: {counts['error']} errors, {counts['warning']} warnings.")
+    for path in written:
+        click.echo(f"  {path}")
+    return 0
+
+
+def main() -> None:
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("auditor: aborted", err=True)
+        code = EXIT_USAGE
+    except click.ClickException as exc:
+        click.echo(f"auditor: error: {exc.format_message()}", err=True)
+        code = EXIT_USAGE
+    except AuditorError as exc:
+        click.echo(f"auditor: error: {exc}", err=True)
+        code = EXIT_USAGE
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if os.environ.get("AUDITOR_DEBUG"):
+            raise
+        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for a traceback)",
+                   err=True)
+        code = EXIT_USAGE
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,146 @@
+"""History -> license events, attribution gaps, and the state at the audited revision.
+
+Attribution is tracked repo-wide as items (a license text, a copyright line, an unidentified
+license text). An item that disappears from every license file opens a gap; the same item showing
+up again in any license file, possibly another one, closes it. Moving a text from LICENSE to NOTICE
+in one commit therefore opens no gap.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from auditor.facts.card import parse_card
+from auditor.facts.copyrights import normalise_statement
+from auditor.facts.paths import CARD
+from auditor.facts.text import decode
+from auditor.model import (
+    Card, Commit, Gap, Item, LicenseFile, Sighting, TextFacts, TimelineEvent, WeightUpload,
+)
+from auditor.sources.base import Blob, Change, History, RelevantCommit
+
+ReadBlob = Callable[[Commit, Change], Blob]
+FactsAt = Callable[[Commit, Change], TextFacts]
+
+
+@dataclass(frozen=True)
+class TimelineResult:
+    events: tuple[TimelineEvent, ...]
+    gaps: tuple[Gap, ...]
+    license_files: tuple[LicenseFile, ...]  # at the last commit
+    card: Card
+    card_path: str | None
+    card_text: str
+
+
+def items_of(path: str, facts: TextFacts) -> dict[Item, tuple[int | None, str]]:
+    """The attribution items in one file version, with their line and an excerpt."""
+    items: dict[Item, tuple[int | None, str]] = {}
+    for match in facts.licenses:
+        item = Item("license", match.key, f"{match.name} text")
+        items.setdefault(item, (match.start_line, f"{match.name} (lines {match.start_line}-{match.end_line})"))
+    for copyright in facts.copyrights:
+        item = Item("copyright", normalise_statement(copyright.statement),
+                    f'copyright line "{copyright.statement}"')
+        items.setdefault(item, (copyright.line, copyright.statement))
+    if not facts.licenses and facts.digest:
+        items[Item("text", facts.digest, f"license text first seen in {path}")] = (1, None)
+    return items
+
+
+def _spdx_ids(facts: TextFacts | None) -> tuple[str, ...]:
+    if facts is None:
+        return ()
+    return tuple(sorted({m.spdx for m in facts.licenses}))
+
+
+class _Walk:
+    def __init__(self, read_blob: ReadBlob, facts_at: FactsAt) -> None:
+        self.read_blob = read_blob
+        self.facts_at = facts_at
+        self.files: dict[str, TextFacts] = {}
+        self.presence: dict[Item, dict[str, Sighting]] = {}
+        self.absent_since: dict[Item, Sighting] = {}
+        self.events: list[TimelineEvent] = []
+        self.closed: list[tuple[Item, Sighting, Sighting | None]] = []
+        self.card = Card()
+        self.card_path: str | None = None
+        self.card_text = ""
+
+    def commit(self, rc: RelevantCommit) -> None:
+        present_before = {item for item, where in self.presence.items() if where}
+        last_seen = {item: min(where.values(), key=lambda s: s.path)
+                     for item, where in self.presence.items() if where}
+        for change in rc.changes:
+            if change.kind == CARD:
+                self._card(rc.commit, change)
+            else:
+                self._license_file(rc, change)
+        present_after = {item for item, where in self.presence.items() if where}
+        for item in sorted(present_before - present_after, key=lambda i: (i.kind, i.value)):
+            seen = last_seen[item]
+            self.absent_since[item] = Sighting(rc.commit, rc.position, seen.path, seen.line, seen.excerpt)
+        for item in sorted(present_after - present_before, key=lambda i: (i.kind, i.value)):
+            removed = self.absent_since.pop(item, None)
+            if removed is not None:
+                back = min(self.presence[item].values(), key=lambda s: s.path)
+                self.closed.append((item, removed, back))
+
+    def _card(self, commit: Commit, change: Change) -> None:
+        if change.status == "D":
+            card, text = Card(), ""
+        else:
+            blob = self.read_blob(commit, change)
+            text = decode(blob.data) if blob.data is not None else None
+            card = parse_card(text) if text is not None else Card(present=True, error="unreadable README")
+            text = text or ""
+        if card.license != self.card.license:
+            before = (self.card.license,) if self.card.license else ()
+            after = (card.license,) if card.license else ()
+            self.events.append(TimelineEvent(commit, change.path, "card-license-changed", before, after))
+        self.card, self.card_text = card, text
+        self.card_path = None if change.status == "D" else change.path
+
+    def _license_file(self, rc: RelevantCommit, change: Change) -> None:
+        path = change.path
+        old = self.files.pop(path, None)
+        new = None
+        if change.status != "D":
+            new = self.facts_at(rc.commit, change)
+            self.files[path] = new
+        kind = {"A": "added", "D": "deleted"}.get(change.status, "modified")
+        if old is None and new is not None:
+            kind = "added"
+        self.events.append(TimelineEvent(rc.commit, path, kind, _spdx_ids(old), _spdx_ids(new)))
+        if old is not None:
+            for item in items_of(path, old):
+                self.presence.get(item, {}).pop(path, None)
+        if new is not None:
+            for item, (line, excerpt) in items_of(path, new).items():
+                self.presence.setdefault(item, {})[path] = Sighting(rc.commit, rc.position, path, line, excerpt)
+
+
+def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> TimelineResult:
+    """Walk the relevant commits oldest first; `facts_at` gives a license file's facts at a commit."""
+    walk = _Walk(read_blob, facts_at)
+    for rc in history.commits:
+        walk.commit(rc)
+    weight_commits = [rc for rc in history.commits if rc.weights]
+    weight_positions = [rc.position for rc in weight_commits]
+    gap_ends = [(item, removed, back) for item, removed, back in walk.closed]
+    gap_ends += [(item, removed, None) for item, removed in walk.absent_since.items()]
+    gaps = []
+    for item, removed, back in gap_ends:
+        end = back.ordinal if back else history.total
+        lo = bisect.bisect_left(weight_positions, removed.ordinal)
+        hi = bisect.bisect_left(weight_positions, end)
+        gaps.append(Gap(item=item, removed=removed, restored=back,
+                        weight_uploads=tuple(WeightUpload(rc.commit, rc.weights)
+                                             for rc in weight_commits[lo:hi]),
+                        commits_in_gap=end - removed.ordinal))
+    gaps.sort(key=lambda g: (g.removed.ordinal, g.removed.path, g.item.kind, g.item.value))
+    license_files = tuple(LicenseFile(path, facts) for path, facts in sorted(walk.files.items()))
+    return TimelineResult(events=tuple(walk.events), gaps=tuple(gaps), license_files=license_files,
+                          card=walk.card, card_path=walk.card_path, card_text=walk.card_text)

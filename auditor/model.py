@@ -1,0 +1,310 @@
+"""The audit's data: facts read from a repo, findings judged from them, and the versioned JSON form.
+
+Every `to_dict` emits keys in a fixed order; together with sorted inputs this keeps the
+`model-audit/1` JSON byte-identical for the same repo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = "model-audit/1"
+SEVERITIES = ("error", "warning", "info")
+
+
+def severity_rank(severity: str) -> int:
+    """0 is the most severe."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    date: str  # ISO 8601, UTC
+    timestamp: int
+    author: str
+    title: str
+
+
+@dataclass(frozen=True)
+class LicenseMatch:
+    key: str  # ScanCode license key
+    spdx: str  # SPDX id, or LicenseRef-scancode-<key>
+    name: str
+    score: float
+    start_line: int
+    end_line: int
+    matcher: str  # exact | phrase | similarity
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spdx": self.spdx,
+            "key": self.key,
+            "name": self.name,
+            "score": self.score,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "matcher": self.matcher,
+        }
+
+
+@dataclass(frozen=True)
+class Copyright:
+    statement: str
+    holders: tuple[str, ...]
+    years: tuple[str, ...]
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "statement": self.statement,
+            "holders": list(self.holders),
+            "years": list(self.years),
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class TextFacts:
+    """What one version of a license-relevant file says."""
+
+    licenses: tuple[LicenseMatch, ...] = ()
+    copyrights: tuple[Copyright, ...] = ()
+    unreadable: str | None = None  # why the text was not examined (binary, too large, link outside repo)
+    digest: str = ""  # hash of the normalised text, to recognise the same unidentified text elsewhere
+
+
+@dataclass(frozen=True)
+class LicenseFile:
+    path: str
+    facts: TextFacts
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "licenses": [m.to_dict() for m in self.facts.licenses],
+            "copyrights": [c.to_dict() for c in self.facts.copyrights],
+        }
+        if self.facts.unreadable:
+            out["unreadable"] = self.facts.unreadable
+        return out
+
+
+@dataclass(frozen=True)
+class Card:
+    """The model card's front matter. `present` is False when there is no README.md."""
+
+    present: bool = False
+    license: str | None = None
+    license_name: str | None = None
+    license_link: str | None = None
+    base_model: tuple[str, ...] = ()
+    base_model_relation: str | None = None
+    tags: tuple[str, ...] = ()
+    error: str | None = None  # malformed front matter
+    has_front_matter: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "present": self.present,
+            "license": self.license,
+            "license_name": self.license_name,
+            "license_link": self.license_link,
+            "base_model": list(self.base_model),
+            "base_model_relation": self.base_model_relation,
+            "tags": list(self.tags),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    commit: str | None = None
+    date: str | None = None
+    path: str | None = None
+    line: int | None = None
+    excerpt: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit,
+            "date": self.date,
+            "path": self.path,
+            "line": self.line,
+            "excerpt": self.excerpt,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    subject: str
+    evidence: tuple[Evidence, ...] = ()
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "subject": self.subject,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": self.remediation,
+            "references": list(self.references),
+        }
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    commit: Commit
+    path: str
+    change: str  # added | deleted | modified | card-license-changed
+    licenses_before: tuple[str, ...]
+    licenses_after: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit.sha,
+            "date": self.commit.date,
+            "author": self.commit.author,
+            "title": self.commit.title,
+            "path": self.path,
+            "change": self.change,
+            "licenses_before": list(self.licenses_before),
+            "licenses_after": list(self.licenses_after),
+        }
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of attribution whose presence is tracked across history."""
+
+    kind: str  # license | copyright | text
+    value: str  # license key, normalised copyright statement, or text digest
+    label: str = field(compare=False, hash=False)  # how a person would name it
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """Where an item was seen: the commit, file and line."""
+
+    commit: Commit
+    ordinal: int  # position on the first-parent chain, 0 = oldest scanned commit
+    path: str
+    line: int | None
+    excerpt: str | None
+
+
+@dataclass(frozen=True)
+class WeightUpload:
+    commit: Commit
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An item that left the repo at `removed` and came back at `restored` (None: still absent)."""
+
+    item: Item
+    removed: Sighting  # commit that removed it; path, line and excerpt from the version before
+    restored: Sighting | None
+    weight_uploads: tuple[WeightUpload, ...]  # commits inside the gap that added or changed weights
+    commits_in_gap: int  # revisions that lacked the item
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # git | bare | folder
+    path: str
+    revision: str | None
+    commits_scanned: int
+    history_complete: bool
+    history_boundary: Commit | None = None  # oldest reachable commit when history was cut
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "revision": self.revision,
+            "commits_scanned": self.commits_scanned,
+            "history_complete": self.history_complete,
+        }
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the checks may look at. Checks read this and never do I/O."""
+
+    target: Target
+    card: Card
+    card_path: str | None
+    license_files: tuple[LicenseFile, ...]
+    timeline: tuple[TimelineEvent, ...]
+    gaps: tuple[Gap, ...]
+    readme_text: str = ""
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    severity: str
+    title: str
+    description: str
+    remediation: str
+    references: tuple[str, ...]
+    check: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def finding(self, message: str, subject: str, evidence: tuple[Evidence, ...] = (),
+                severity: str | None = None) -> Finding:
+        return Finding(rule=self.id, severity=severity or self.severity, message=message, subject=subject,
+                       evidence=evidence, remediation=self.remediation, references=self.references)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "title": self.title,
+            "description": self.description,
+            "remediation": self.remediation,
+            "references": list(self.references),
+        }
+
+
+@dataclass(frozen=True)
+class Audit:
+    tool_version: str
+    rules_digest: str
+    facts: Facts
+    findings: tuple[Finding, ...]
+    fail_on: str
+    lineage: tuple[Any, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    def failed(self) -> bool:
+        if self.fail_on == "never":
+            return False
+        limit = severity_rank(self.fail_on)
+        return any(severity_rank(f.severity) <= limit for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        facts = self.facts
+        return {
+            "schema": SCHEMA,
+            "tool": {"name": "model-license-auditor", "version": self.tool_version,
+                     "rules_digest": self.rules_digest},
+            "target": facts.target.to_dict(),
+            "card": facts.card.to_dict(),
+            "license_files": [lf.to_dict() for lf in facts.license_files],
+            "lineage": list(self.lineage),
+            "timeline": [e.to_dict() for e in facts.timeline],
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": {**self.counts(), "fail_on": self.fail_on,
+                        "verdict": "fail" if self.failed() else "pass"},
+        }

@@ -1,0 +1,82 @@
+"""audit(target, options) -> Audit: the one place where source, facts, rules and checks meet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor import __version__
+from auditor.engine import load_rules, run_checks
+from auditor.errors import AuditorError
+from auditor.facts.card import parse_card
+from auditor.facts.paths import CARD
+from auditor.facts.text import decode, text_facts
+from auditor.facts.timeline import build_timeline
+from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
+from auditor.sources.base import Blob, Change
+from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
+
+
+@dataclass(frozen=True)
+class Options:
+    revision: str | None = None
+    rule_dirs: tuple[Path, ...] = ()
+    fail_on: str = "error"
+    progress: Callable[[int], None] | None = None  # called with the number of commits read so far
+
+
+def audit(target: str, options: Options = Options()) -> Audit:
+    if target.startswith("hf://"):
+        raise AuditorError("hf:// targets are not supported by this version; audit a local clone")
+    rules = load_rules(options.rule_dirs)
+    source = open_local(Path(target), options.revision)
+    if isinstance(source, FolderSource):
+        facts = _folder_facts(source)
+    else:
+        try:
+            facts = _git_facts(source, options.progress)
+        finally:
+            source.close()
+    return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts,
+                 findings=run_checks(rules, facts), fail_on=options.fail_on)
+
+
+def _git_facts(source: GitSource, progress: Callable[[int], None] | None) -> Facts:
+    history = source.history(progress)
+    cache: dict[str, TextFacts] = {}
+
+    def read_blob(commit: Commit, change: Change) -> Blob:
+        return source.read(commit.sha, change.path, change.new_mode, change.new_blob)
+
+    def facts_at(commit: Commit, change: Change) -> TextFacts:
+        # A link's target depends on the commit, so only plain blobs are cached by id.
+        if change.new_mode == SYMLINK_MODE:
+            return text_facts(read_blob(commit, change))
+        if change.new_blob not in cache:
+            cache[change.new_blob] = text_facts(read_blob(commit, change))
+        return cache[change.new_blob]
+
+    timeline = build_timeline(history, read_blob, facts_at)
+    target = Target(kind=source.kind, path=source.path, revision=source.revision,
+                    commits_scanned=history.total, history_complete=history.complete,
+                    history_boundary=history.boundary)
+    return Facts(target=target, card=timeline.card, card_path=timeline.card_path,
+                 license_files=timeline.license_files, timeline=timeline.events, gaps=timeline.gaps,
+                 readme_text=timeline.card_text)
+
+
+def _folder_facts(source: FolderSource) -> Facts:
+    license_files = []
+    card, card_path, readme_text = Card(), None, ""
+    for path, kind in source.files():
+        blob = source.read(path)
+        if kind == CARD:
+            text = decode(blob.data) if blob.data is not None else None
+            card = parse_card(text) if text is not None else Card(present=True, error="unreadable README")
+            card_path, readme_text = path, text or ""
+        else:
+            license_files.append(LicenseFile(path, text_facts(blob)))
+    target = Target(kind="folder", path=source.path, revision=None, commits_scanned=0, history_complete=False)
+    return Facts(target=target, card=card, card_path=card_path, license_files=tuple(license_files),
+                 timeline=(), gaps=(), readme_text=readme_text)
