@@ -105,7 +105,8 @@ A fine-tune of DeepSeek-V3 for the demo of model-license-auditor.
 def build_demo_repo(path: Path) -> Path:
     """The March 2026 incident in miniature."""
     repo = RepoBuilder(path)
-    repo.commit("Initial commit", "2026-03-01 09:00:00", {".gitattributes": "*.safetensors filter=lfs diff=lfs merge=lfs -text\n"})
+    repo.commit("Initial commit", "2026-03-01 09:00:00",
+                {".gitattributes": "*.safetensors filter=lfs diff=lfs merge=lfs -text\n"})
     repo.commit("Add upstream license and model card", "2026-03-01 09:30:00",
                 {"LICENSE": MIT_TEXT, "README.md": DEMO_CARD})
     repo.commit("Clean up repository", "2026-03-02 18:00:00", {"LICENSE": None})

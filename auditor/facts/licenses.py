@@ -88,7 +88,7 @@ class NormalisedText:
 
     def digest(self, skip_lines: frozenset[int] = frozenset()) -> str:
         """Hash of the words, leaving out `skip_lines`; empty for a text with no words."""
-        kept = [w for w, line in zip(self.words, self.lines) if line not in skip_lines]
+        kept = [w for w, line in zip(self.words, self.lines, strict=True) if line not in skip_lines]
         return hashlib.sha256(" ".join(kept).encode()).hexdigest() if kept else ""
 
     def find(self, phrase: str, start_word: int = 0, end_word: int | None = None) -> int | None:

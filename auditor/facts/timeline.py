@@ -17,7 +17,15 @@ from auditor.facts.copyrights import normalise_statement
 from auditor.facts.paths import CARD
 from auditor.facts.text import decode
 from auditor.model import (
-    Card, Commit, Gap, Item, LicenseFile, Sighting, TextFacts, TimelineEvent, WeightUpload,
+    Card,
+    Commit,
+    Gap,
+    Item,
+    LicenseFile,
+    Sighting,
+    TextFacts,
+    TimelineEvent,
+    WeightUpload,
 )
 from auditor.sources.base import Blob, Change, History, RelevantCommit
 
