@@ -72,6 +72,21 @@ def scan(target: str, fmt: str, output: Path | None, fail_on: str, rule_dirs: tu
     return 1 if result.failed() else 0
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def identify(paths: tuple[Path, ...], fmt: str) -> int:
+    """Identify the licenses and copyrights in files (directories are walked)."""
+    from auditor.identify_files import identify_paths, render_identified
+
+    results = identify_paths(paths)
+    if fmt == "json":
+        click.echo(json.dumps([r.to_dict(matches_key="matches") for r in results], indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_identified(results), nl=False)
+    return 0
+
+
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_rules(fmt: str) -> int:

@@ -31,6 +31,7 @@ class Commit:
 class LicenseMatch:
     key: str  # ScanCode license key
     spdx: str  # SPDX id, or LicenseRef-scancode-<key>
+    hf: str | None  # the Hugging Face license id, where the Hub has one
     name: str
     score: float
     start_line: int
@@ -41,6 +42,7 @@ class LicenseMatch:
         return {
             "spdx": self.spdx,
             "key": self.key,
+            "hf": self.hf,
             "name": self.name,
             "score": self.score,
             "start_line": self.start_line,
@@ -80,10 +82,10 @@ class LicenseFile:
     path: str
     facts: TextFacts
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, matches_key: str = "licenses") -> dict[str, Any]:
         out: dict[str, Any] = {
             "path": self.path,
-            "licenses": [m.to_dict() for m in self.facts.licenses],
+            matches_key: [m.to_dict() for m in self.facts.licenses],
             "copyrights": [c.to_dict() for c in self.facts.copyrights],
         }
         if self.facts.unreadable:

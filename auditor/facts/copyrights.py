@@ -36,7 +36,10 @@ def find_copyrights(text: str) -> list[Copyright]:
         mark = _MARK.search(line)
         if mark is None:
             continue
-        # "MIT License Copyright (c) 2023 X" and notice strings carry the statement mid-line.
+        # "MIT License Copyright (c) 2023 X" and notice strings carry the statement mid-line; mid-line,
+        # only a copyright sign makes it one ("the WIPO Copyright Treaty" is prose).
+        if mark.start() > 0 and not re.match(r"(?:copyright\s*)?(?:©|\(c\))", line[mark.start():], re.IGNORECASE):
+            continue
         line = line[mark.start():]
         if _PLACEHOLDER.search(line) or _PROSE.search(line):
             continue

@@ -29,5 +29,17 @@ def spdx_for_key(key: str) -> str:
     return f"LicenseRef-scancode-{key}"
 
 
-def is_known_hf_id(hf_id: str) -> bool:
-    return hf_id.lower() in hf_licenses()
+@lru_cache(maxsize=1)
+def _hf_by_key() -> dict[str, str]:
+    return {key: hf_id for hf_id, key in sorted(hf_licenses().items(), reverse=True) if key}
+
+
+def hf_id_for_key(key: str) -> str | None:
+    """The Hub's id for a ScanCode key, where the Hub has one."""
+    return _hf_by_key().get(key)
+
+
+def scancode_name(key: str) -> str:
+    entry = _scancode_index().get(key)
+    spdx = entry.get("spdx_license_key") if entry else None
+    return spdx or key

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from auditor.facts.copyrights import find_copyrights
-from auditor.facts.licenses import NormalisedText, identify_normalised
+from auditor.facts.licenses import identify_normalised
+from auditor.facts.normalise import NormalisedText
 from auditor.model import TextFacts
 from auditor.sources.base import Blob
 
@@ -27,6 +28,8 @@ def text_facts(blob: Blob) -> TextFacts:
         return TextFacts(unreadable="binary file")
     copyrights = tuple(find_copyrights(text))
     normalised = NormalisedText(text)
-    # The digest recognises the same unidentified text elsewhere; a changed year must not change it.
-    return TextFacts(licenses=tuple(identify_normalised(normalised)), copyrights=copyrights,
-                     digest=normalised.digest(frozenset(c.line for c in copyrights)))
+    # Without copyright lines: a changed year must change neither the identification nor the digest
+    # that recognises the same unidentified text elsewhere.
+    digest = normalised.digest(frozenset(c.line for c in copyrights))
+    return TextFacts(licenses=tuple(identify_normalised(normalised, digest)), copyrights=copyrights,
+                     digest=digest)

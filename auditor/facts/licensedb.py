@@ -1,0 +1,183 @@
+"""The reference corpus: ScanCode's LicenseDB texts (registry package `licensedcode-data`), indexed
+for the exact stage (hash of the normalised text) and the similarity stage (sampled word 5-grams in
+an inverted index, so a query meets only the licenses it shares text with).
+
+The index is built once and cached in the user cache dir, keyed by the data version and the
+normalisation table, so later runs load it in milliseconds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import tempfile
+import zlib
+from array import array
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from auditor import __version__
+from auditor.facts.normalise import NormalisedText, words_of
+from auditor.resources import rules_dir
+
+SHINGLE = 5
+_MASK = 0xFFFFFFFF
+# Keep about one shingle in four (2**30 of 2**32), chosen by content.
+_SAMPLE_BITS = 30
+# A shingle shared by more licenses than this is boilerplate and says nothing about which one it is.
+_MAX_POSTINGS = 48
+_MIN_WORDS = 30  # shorter reference texts are notices, better left to phrase rules
+# Hits on one copy of a text sit about four words apart; a longer gap than this means another text.
+_MAX_GAP = 80
+_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class SimilarMatch:
+    key: str
+    first: int  # word indexes in the query
+    last: int
+    score: float
+
+
+def sampled_shingles(words: list[str]) -> list[tuple[int, int]]:
+    """(position of the first word, hash) of the sampled 5-grams of `words`.
+
+    A 5-gram is kept when a hash of its first two words falls in the lowest quarter, so query and
+    reference keep the same ones; only kept 5-grams are hashed (crc32 of the words: stable across
+    processes, unlike hash())."""
+    count = len(words) - SHINGLE + 1
+    if count <= 0:
+        return []
+    ids = {w: zlib.crc32(w.encode("utf-8")) for w in set(words)}
+    wids = [ids[w] for w in words]
+    threshold = 1 << _SAMPLE_BITS
+    anchors = [i for i, (a, b) in enumerate(zip(wids[:count], wids[1:count + 1], strict=True))
+               if ((a * 31 + b) * 0x9E3779B1) & _MASK < threshold]
+    join = " ".join
+    return [(i, zlib.crc32(join(words[i:i + SHINGLE]).encode("utf-8"))) for i in anchors]
+
+
+@dataclass
+class ReferenceIndex:
+    keys: list[str]
+    sizes: array  # sampled shingles per reference text
+    exact: dict[str, int]  # digest of normalised text -> reference id
+    hashes: array  # sorted shingle hashes
+    refs: array  # reference id of each hash
+
+    def exact_match(self, digest: str) -> str | None:
+        ref = self.exact.get(digest)
+        return None if ref is None else self.keys[ref]
+
+    def similar(self, text: NormalisedText, threshold: float = 0.75) -> list[SimilarMatch]:
+        """Candidate spans, best first, possibly overlapping: the caller picks."""
+        shingles = sampled_shingles(text.words)
+        hits: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        hashes, refs = self.hashes, self.refs
+        end = len(hashes)
+        for position, h in shingles:
+            lo = bisect.bisect_left(hashes, h)
+            if lo == end or hashes[lo] != h:
+                continue
+            hi = lo + 1
+            while hi < end and hashes[hi] == h and hi - lo <= _MAX_POSTINGS:
+                hi += 1
+            if hi - lo > _MAX_POSTINGS:
+                continue
+            for ref in refs[lo:hi]:
+                hits[ref].append((position, h))
+        positions = [p for p, _h in shingles]
+        found = []
+        for ref, ref_hits in hits.items():
+            size = self.sizes[ref]
+            if len(ref_hits) < max(3, threshold * size):
+                continue
+            gap = _MAX_GAP
+            cluster = [ref_hits[0]]
+            for hit in ref_hits[1:] + [None]:
+                if hit is not None and hit[0] - cluster[-1][0] <= gap:
+                    cluster.append(hit)
+                    continue
+                matched = len({h for _p, h in cluster})
+                first, last = cluster[0][0], cluster[-1][0]
+                span = shingles[bisect.bisect_left(positions, first):bisect.bisect_right(positions, last)]
+                score = matched / max(size, len({h for _p, h in span}))
+                if score >= threshold:
+                    found.append(SimilarMatch(self.keys[ref], first, last + SHINGLE - 1, round(score, 3)))
+                if hit is not None:
+                    cluster = [hit]
+        found.sort(key=lambda m: (-m.score, -(m.last - m.first), m.key))
+        return found
+
+
+def _data_root() -> tuple[Path, str]:
+    dist = importlib.metadata.distribution("licensedcode-data")
+    return Path(str(dist.locate_file("licensedcode/data/licenses"))), dist.version
+
+
+def _read_reference(path: Path) -> tuple[str, bool, str]:
+    """(key, usable, text) of one ScanCode .LICENSE file: YAML front matter, then the text."""
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    _empty, meta, text = raw.split("---", 2) if raw.startswith("---") else ("", "", raw)
+    usable = not any(flag in meta for flag in ("is_deprecated: yes", "is_unknown: yes", "is_generic: yes"))
+    return path.name.removesuffix(".LICENSE"), usable, text
+
+
+def build_index() -> ReferenceIndex:
+    root, _version = _data_root()
+    keys: list[str] = []
+    sizes = array("I")
+    exact: dict[str, int] = {}
+    pairs: list[tuple[int, int]] = []
+    for file in sorted(root.glob("*.LICENSE")):
+        key, usable, text = _read_reference(file)
+        words = words_of(text)
+        if not usable or len(words) < _MIN_WORDS:
+            continue
+        ref = len(keys)
+        keys.append(key)
+        exact.setdefault(hashlib.sha256(" ".join(words).encode()).hexdigest(), ref)
+        unique = {h for _p, h in sampled_shingles(words)}
+        sizes.append(len(unique))
+        pairs.extend((h, ref) for h in unique)
+    pairs.sort()
+    return ReferenceIndex(keys=keys, sizes=sizes, exact=exact,
+                          hashes=array("I", (h for h, _r in pairs)), refs=array("H", (r for _h, r in pairs)))
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "model-license-auditor"
+
+
+def _cache_key() -> str:
+    _root, version = _data_root()
+    table = (rules_dir() / "normalisation.yaml").read_bytes()
+    return hashlib.sha256(f"{_FORMAT}|{__version__}|{version}|".encode() + table).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def reference_index() -> ReferenceIndex:
+    cache = _cache_dir() / f"licensedb-{_cache_key()}.pickle"
+    try:
+        with cache.open("rb") as handle:
+            index = pickle.load(handle)
+        if isinstance(index, ReferenceIndex):
+            return index
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        pass
+    index = build_index()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=cache.parent, delete=False) as handle:
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, cache)
+    except OSError:
+        pass  # a read-only home still works, only slower
+    return index

@@ -1,0 +1,73 @@
+"""Text normalisation for matching, after the SPDX matching guidelines.
+
+Case, punctuation, quotes, bullets, markdown and line wrapping do not count; equivalent spellings
+come from the declarative table in rules/normalisation.yaml. Words keep a map back to their source
+line, so every match can say where it starts and ends.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from functools import lru_cache
+from itertools import accumulate
+
+import yaml
+
+from auditor.resources import rules_dir
+
+# Letters and digits in any script; underscores, quotes, bullets and markup separate words.
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=1)
+def equivalents() -> dict[str, str]:
+    data = yaml.safe_load((rules_dir() / "normalisation.yaml").read_text(encoding="utf-8"))
+    return dict(data["equivalent_words"])
+
+
+def words_of(text: str) -> list[str]:
+    eq = equivalents()
+    return [eq.get(w, w) for w in _WORD.findall(text.lower())]
+
+
+def phrase(text: str) -> str:
+    """A phrase as it is searched for: normalised words joined by single spaces."""
+    return " ".join(words_of(text))
+
+
+class NormalisedText:
+    """Normalised words joined by single spaces, with a map back to source lines."""
+
+    def __init__(self, text: str) -> None:
+        eq = equivalents()
+        words: list[str] = []
+        lines: list[int] = []
+        findall = _WORD.findall
+        for number, line in enumerate(text.lower().splitlines(), start=1):
+            found = findall(line)
+            if found:
+                words.extend([eq.get(w, w) for w in found])
+                lines.extend([number] * len(found))
+        self.words = words
+        self.lines = lines
+        self.joined = " " + " ".join(words) + " "
+        # Offset of each word in `joined`: one separator before every word.
+        self._starts = list(accumulate((len(w) + 1 for w in words), initial=1))[:-1]
+
+    def digest(self, skip_lines: frozenset[int] = frozenset()) -> str:
+        """Hash of the words, leaving out `skip_lines`; empty for a text with no words."""
+        kept = [w for w, line in zip(self.words, self.lines, strict=True) if line not in skip_lines]
+        return hashlib.sha256(" ".join(kept).encode()).hexdigest() if kept else ""
+
+    def find(self, phrase_text: str, start_word: int = 0, end_word: int | None = None) -> int | None:
+        """Index of the first word of `phrase_text` at or after `start_word`, ending before `end_word`."""
+        if not phrase_text or start_word >= len(self._starts):
+            return None
+        lo = self._starts[start_word] - 1
+        hi = len(self.joined) if end_word is None or end_word >= len(self._starts) else self._starts[end_word]
+        at = self.joined.find(" " + phrase_text + " ", lo, hi)
+        if at < 0:
+            return None
+        return bisect.bisect_left(self._starts, at + 1)

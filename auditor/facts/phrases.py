@@ -1,0 +1,124 @@
+"""Phrase matching: the licenses of rules/licenses/*.yaml, found by their titles, version and date
+lines, distinctive clauses and required notice strings.
+
+A form matches where its start phrase is followed, in order, by every required phrase; its end
+phrase closes the span. A form without an end found runs to the next match or the end of the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from auditor.facts.normalise import NormalisedText, phrase
+from auditor.resources import rules_dir
+
+
+@dataclass(frozen=True)
+class LicenseInfo:
+    """A license the rules define: identity, and the facts other modules use (notice strings...)."""
+
+    key: str
+    name: str
+    publisher: str | None
+    released: str | None
+    url: str | None
+    notice: str | None  # the notice string the license requires derivatives to carry
+    attribution: str | None  # "Built with ..." display requirement
+
+
+@dataclass(frozen=True)
+class Form:
+    license: LicenseInfo
+    name: str  # text | notice
+    label: str  # license name, with the version date where forms differ by it
+    start: str
+    require: tuple[str, ...]
+    end: str
+    max_words: int | None
+    tail: str
+    tail_within: int
+    score: float  # the confidence of a complete match of this form
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    form: Form
+    first: int  # word indexes
+    last: int
+    phrases: int  # phrases found: the more, the more specific the form
+    open_end: bool  # no end phrase found: the span may run on
+
+
+@lru_cache(maxsize=1)
+def _defined() -> tuple[tuple[LicenseInfo, ...], tuple[Form, ...]]:
+    licenses, forms = [], []
+    for file in sorted((rules_dir() / "licenses").glob("*.yaml")):
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        info = LicenseInfo(key=data["key"], name=data["name"], publisher=data.get("publisher"),
+                           released=str(data["released"]) if data.get("released") else None,
+                           url=data.get("url"), notice=data.get("notice"), attribution=data.get("attribution"))
+        licenses.append(info)
+        entries = list(data.get("forms", ()))
+        if info.notice:
+            entries.append({"name": "notice", "start": info.notice})
+        for entry in entries:
+            version = entry.get("version")
+            forms.append(Form(
+                license=info, name=entry["name"], label=f"{info.name} ({version})" if version else info.name,
+                start=phrase(entry["start"]), require=tuple(phrase(p) for p in entry.get("require", ())),
+                end=phrase(entry.get("end", "")), max_words=entry.get("max_words"),
+                tail=phrase(entry.get("tail", "")), tail_within=entry.get("tail_within", 0),
+                score=float(entry.get("score", 1.0)),
+            ))
+    return tuple(licenses), tuple(forms)
+
+
+def defined_licenses() -> dict[str, LicenseInfo]:
+    return {info.key: info for info in _defined()[0]}
+
+
+def _match_form(text: NormalisedText, form: Form) -> list[PhraseMatch]:
+    found = []
+    position = 0
+    while (start := text.find(form.start, position)) is not None:
+        limit = start + form.max_words if form.max_words else None
+        cursor = start + len(form.start.split())
+        complete = True
+        for required in form.require:
+            at = text.find(required, cursor, limit)
+            if at is None:
+                complete = False
+                break
+            cursor = at + len(required.split())
+        if complete:
+            last = cursor - 1
+            end = text.find(form.end, cursor, limit) if form.end else None
+            if end is not None:
+                last = end + len(form.end.split()) - 1
+                tail = text.find(form.tail, last + 1, last + 1 + form.tail_within) if form.tail else None
+                if tail is not None:
+                    last = tail + len(form.tail.split()) - 1
+            found.append(PhraseMatch(form, start, last, 1 + len(form.require) + (end is not None),
+                                     open_end=form.name == "text" and end is None))
+        position = start + 1
+    return found
+
+
+def match_phrases(text: NormalisedText) -> list[PhraseMatch]:
+    """Non-overlapping phrase matches in text order; of overlapping ones the most specific wins."""
+    candidates = [m for form in _defined()[1] for m in _match_form(text, form)]
+    candidates.sort(key=lambda m: (-m.phrases, -m.form.score, m.first, m.form.license.key))
+    taken: list[PhraseMatch] = []
+    for match in candidates:
+        if not any(match.first <= t.last and t.first <= match.last for t in taken):
+            taken.append(match)
+    taken.sort(key=lambda m: m.first)
+    # A text form whose end was not found runs until the next match or the end of the text.
+    for i, match in enumerate(taken):
+        if match.open_end:
+            stop = taken[i + 1].first - 1 if i + 1 < len(taken) else len(text.words) - 1
+            taken[i] = PhraseMatch(match.form, match.first, max(match.last, stop), match.phrases, False)
+    return taken

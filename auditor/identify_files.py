@@ -1,0 +1,55 @@
+"""`auditor identify`: the scan's matcher applied to files given on the command line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from auditor.facts.text import text_facts
+from auditor.model import LicenseFile
+from auditor.sources.base import Blob
+from auditor.sources.local import MAX_TEXT_BYTES
+
+
+def _files(paths: tuple[Path, ...]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if d != ".git")
+                yield from (Path(dirpath) / name for name in sorted(filenames))
+        else:
+            yield path
+
+
+def _read(path: Path) -> Blob:
+    try:
+        if not path.is_file():
+            return Blob(data=None, unreadable="not a regular file")
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            return Blob(data=None, unreadable="too large")
+        return Blob(data=path.read_bytes())
+    except OSError as exc:
+        return Blob(data=None, unreadable=f"unreadable ({exc.strerror})")
+
+
+def identify_paths(paths: tuple[Path, ...]) -> list[LicenseFile]:
+    return [LicenseFile(str(path), text_facts(_read(path))) for path in _files(paths)]
+
+
+def render_identified(results: list[LicenseFile]) -> str:
+    lines = []
+    for result in results:
+        facts = result.facts
+        if facts.unreadable:
+            lines.append(f"{result.path}: not read ({facts.unreadable})")
+            continue
+        if not facts.licenses:
+            lines.append(f"{result.path}: no license identified")
+        for m in facts.licenses:
+            hf = f", hf: {m.hf}" if m.hf else ""
+            lines.append(f"{result.path}:{m.start_line}-{m.end_line}: {m.spdx} ({m.name}{hf}) "
+                         f"score {m.score:.2f} by {m.matcher}")
+        for c in facts.copyrights:
+            lines.append(f"{result.path}:{c.line}: {c.statement}")
+    return "\n".join(lines) + "\n"
