@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 
 from auditor import __version__
-from auditor.engine import load_rules
 from auditor.errors import AuditorError
-from auditor.pipeline import Options, audit
-from auditor.reports import RENDERERS
+from auditor.reports import FORMATS, render
+
+# Commands import what they need when they run, so that each pays only for its own start-up.
 
 EXIT_USAGE = 2
 
@@ -48,7 +48,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("target")
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here instead of stdout.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
@@ -59,11 +59,13 @@ def cli() -> None:
 def scan(target: str, fmt: str, output: Path | None, fail_on: str, rule_dirs: tuple[Path, ...],
          revision: str | None) -> int:
     """Audit TARGET: a git working tree, a bare repo, or a plain folder."""
+    from auditor.pipeline import Options, audit
+
     progress = _progress()
     result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, progress=progress))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
-    report = RENDERERS[fmt](result)
+    report = render(fmt, result)
     if output:
         _write(output, report)
         click.echo(f"report written to {output}", err=True)
@@ -91,6 +93,8 @@ def identify(paths: tuple[Path, ...], fmt: str) -> int:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_rules(fmt: str) -> int:
     """List the rules this version implements."""
+    from auditor.engine import load_rules
+
     ruleset = load_rules()
     if fmt == "json":
         click.echo(json.dumps({"rules_digest": ruleset.digest, "rules": [r.to_dict() for r in ruleset.rules]},
@@ -108,6 +112,7 @@ def list_rules(fmt: str) -> int:
 def demo(output_dir: Path) -> int:
     """Build a demo model repo with a license removed and restored late, audit it, write the reports."""
     from auditor.demo import prepare_demo_dir
+    from auditor.pipeline import audit
 
     try:
         repo = prepare_demo_dir(output_dir)
@@ -116,7 +121,7 @@ def demo(output_dir: Path) -> int:
     result = audit(str(repo))
     written = []
     for fmt, name in (("text", "report.txt"), ("json", "report.json")):
-        _write(output_dir / name, RENDERERS[fmt](result))
+        _write(output_dir / name, render(fmt, result))
         written.append(output_dir / name)
     counts = result.counts()
     click.echo(f"Audited the demo repo {repo}: {counts['error']} errors, {counts['warning']} warnings.")

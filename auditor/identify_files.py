@@ -8,8 +8,7 @@ from pathlib import Path
 
 from auditor.facts.text import text_facts
 from auditor.model import LicenseFile
-from auditor.sources.base import Blob
-from auditor.sources.local import MAX_TEXT_BYTES
+from auditor.sources.base import MAX_TEXT_BYTES, Blob
 
 
 def _files(paths: tuple[Path, ...]) -> Iterator[Path]:

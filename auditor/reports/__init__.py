@@ -1,14 +1,20 @@
-"""Reporters render an Audit; they compute nothing."""
+"""Reporters render an Audit; they compute nothing. Imported lazily: `auditor identify` and
+`--version` should not pay for jinja2."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from importlib import import_module
 
 from auditor.model import Audit
-from auditor.reports.json import render_json
-from auditor.reports.text import render_text
 
-RENDERERS: dict[str, Callable[[Audit], str]] = {
-    "text": render_text,
-    "json": render_json,
+# format name -> (module, function)
+_RENDERERS = {
+    "json": ("auditor.reports.json", "render_json"),
+    "text": ("auditor.reports.text", "render_text"),
 }
+FORMATS = tuple(sorted(_RENDERERS))
+
+
+def render(fmt: str, audit: Audit) -> str:
+    module, function = _RENDERERS[fmt]
+    return getattr(import_module(module), function)(audit)

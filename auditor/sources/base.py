@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from auditor.model import Commit
 
+# Larger files are not license texts; reading them would only cost memory.
+MAX_TEXT_BYTES = 10 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Blob:

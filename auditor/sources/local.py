@@ -19,10 +19,8 @@ import git
 from auditor.errors import AuditorError
 from auditor.facts.paths import WEIGHTS, path_rules
 from auditor.model import Commit
-from auditor.sources.base import Blob, Change, History, RelevantCommit
+from auditor.sources.base import MAX_TEXT_BYTES, Blob, Change, History, RelevantCommit
 
-# Larger files are not license texts; reading them would only cost memory.
-MAX_TEXT_BYTES = 10 * 1024 * 1024
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
 
