@@ -71,12 +71,14 @@ def _folder_facts(source: FolderSource) -> Facts:
     card, card_path, readme_text = Card(), None, ""
     for path, kind in source.files():
         blob = source.read(path)
+        facts = text_facts(blob)
         if kind == CARD:
             text = decode(blob.data) if blob.data is not None else None
             card = parse_card(text) if text is not None else Card(present=True, error="unreadable README")
             card_path, readme_text = path, text or ""
-        else:
-            license_files.append(LicenseFile(path, text_facts(blob)))
+            if not facts.licenses:
+                continue  # the README counts as a license file only where it holds a license text
+        license_files.append(LicenseFile(path, facts))
     target = Target(kind="folder", path=source.path, revision=None, commits_scanned=0, history_complete=False)
     return Facts(target=target, card=card, card_path=card_path, license_files=tuple(license_files),
                  timeline=(), gaps=(), readme_text=readme_text)

@@ -155,3 +155,17 @@ def test_bare_repo_and_revision(repo, tmp_path):
     assert old["target"]["revision"] == first
     assert not findings(old, "license-removed")
     assert old["license_files"][0]["path"] == "LICENSE"
+
+
+def test_license_text_in_the_readme_counts_as_attribution(repo):
+    readme = card() + "\n## License\n\n" + MIT_TEXT
+    repo.commit("Add license", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT, "README.md": card()})
+    repo.commit("Fold license into README", "2025-01-02 10:00:00", {"LICENSE": None, "README.md": readme})
+    doc = scan(repo.path)
+    assert not findings(doc, "license-removed")
+    [readme_entry] = doc["license_files"]
+    assert readme_entry["path"] == "README.md" and readme_entry["licenses"][0]["spdx"] == "MIT"
+    assert readme_entry["licenses"][0]["start_line"] > 5
+    repo.commit("Trim README", "2025-01-03 10:00:00", {"README.md": card()})
+    [removed] = findings(scan(repo.path), "license-removed")
+    assert removed["subject"] == "README.md" and removed["severity"] == "error"

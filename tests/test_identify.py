@@ -181,3 +181,21 @@ def test_identify_command_json(tmp_path):
     assert first["copyrights"][0]["statement"] == "Copyright (c) 2023 DeepSeek"
     assert second["matches"] == [] and second["unreadable"] == "binary file"
     assert run_cli("identify", str(tmp_path / "missing")).returncode == 2
+
+
+# Licenses the shared test data has no verbatim copy of: their title and version lines must be enough.
+@pytest.mark.parametrize("heading, key", [
+    ("Qwen LICENSE AGREEMENT\n\nQwen LICENSE AGREEMENT Release Date: September 19, 2024", "qwen-2024"),
+    ("Qwen RESEARCH LICENSE AGREEMENT\n\nQwen RESEARCH LICENSE AGREEMENT Release Date: September 19, 2024",
+     "qwen-research-2024"),
+    ("Mistral AI Non-Production License\n\n1. Scope ... a Non-Production Environment ...",
+     "mistral-ai-non-production-0.1"),
+    ("Mistral AI Research License\n\nYou may use the Model for Research Purposes only.", "mistral-ai-research-0.1"),
+    ("NVIDIA Open Model License Agreement\n\n... NVIDIA's Trustworthy AI terms ...", "nvidia-open-model-2025-04-28"),
+    ("Falcon 180B TII License Version 1.0\n\n... the Acceptable Use Policy ...", "falcon-180b-tii-license-1.0"),
+    ("CreativeML Open RAIL++-M License\ndated November 24, 2022\n...\nAttachment A\nUse Restrictions",
+     "openrail-plus-plus"),
+    ("BigCode Open RAIL-M v1 License Agreement\n...\nAttachment A\nUse Restrictions", "bigcode-open-rail-m-v1"),
+])
+def test_model_license_headings(heading, key):
+    assert [m.key for m in identify(heading)] == [key]

@@ -43,9 +43,10 @@ class TimelineResult:
     card_text: str
 
 
-def items_of(path: str, facts: TextFacts) -> dict[Item, tuple[int | None, str]]:
-    """The attribution items in one file version, with their line and an excerpt."""
-    items: dict[Item, tuple[int | None, str]] = {}
+def items_of(path: str, facts: TextFacts, whole_text: bool = True) -> dict[Item, tuple[int | None, str | None]]:
+    """The attribution items in one file version, with their line and an excerpt. `whole_text`:
+    an unidentified text counts as an item (license files), or only its matches do (README)."""
+    items: dict[Item, tuple[int | None, str | None]] = {}
     for match in facts.licenses:
         item = Item("license", match.key, f"{match.name} text")
         items.setdefault(item, (match.start_line, f"{match.name} (lines {match.start_line}-{match.end_line})"))
@@ -53,7 +54,7 @@ def items_of(path: str, facts: TextFacts) -> dict[Item, tuple[int | None, str]]:
         item = Item("copyright", normalise_statement(copyright.statement),
                     f'copyright line "{copyright.statement}"')
         items.setdefault(item, (copyright.line, copyright.statement))
-    if not facts.licenses and facts.digest:
+    if whole_text and not facts.licenses and facts.digest:
         items[Item("text", facts.digest, f"license text first seen in {path}")] = (1, None)
     return items
 
@@ -76,6 +77,7 @@ class _Walk:
         self.card = Card()
         self.card_path: str | None = None
         self.card_text = ""
+        self.readme: TextFacts | None = None  # the README's own license sections and copyrights
 
     def commit(self, rc: RelevantCommit) -> None:
         present_before = {item for item, where in self.presence.items() if where}
@@ -83,7 +85,7 @@ class _Walk:
                      for item, where in self.presence.items() if where}
         for change in rc.changes:
             if change.kind == CARD:
-                self._card(rc.commit, change)
+                self._card(rc, change)
             else:
                 self._license_file(rc, change)
         present_after = {item for item, where in self.presence.items() if where}
@@ -96,7 +98,8 @@ class _Walk:
                 back = min(self.presence[item].values(), key=lambda s: s.path)
                 self.closed.append((item, removed, back))
 
-    def _card(self, commit: Commit, change: Change) -> None:
+    def _card(self, rc: RelevantCommit, change: Change) -> None:
+        commit = rc.commit
         if change.status == "D":
             card, text = Card(), ""
         else:
@@ -110,6 +113,9 @@ class _Walk:
             self.events.append(TimelineEvent(commit, change.path, "card-license-changed", before, after))
         self.card, self.card_text = card, text
         self.card_path = None if change.status == "D" else change.path
+        # A license section in the README is attribution too.
+        old, self.readme = self.readme, None if change.status == "D" else self.facts_at(commit, change)
+        self._track(rc, change.path, old, self.readme, whole_text=False)
 
     def _license_file(self, rc: RelevantCommit, change: Change) -> None:
         path = change.path
@@ -122,11 +128,15 @@ class _Walk:
         if old is None and new is not None:
             kind = "added"
         self.events.append(TimelineEvent(rc.commit, path, kind, _spdx_ids(old), _spdx_ids(new)))
+        self._track(rc, path, old, new, whole_text=True)
+
+    def _track(self, rc: RelevantCommit, path: str, old: TextFacts | None, new: TextFacts | None,
+               whole_text: bool) -> None:
         if old is not None:
-            for item in items_of(path, old):
+            for item in items_of(path, old, whole_text):
                 self.presence.get(item, {}).pop(path, None)
         if new is not None:
-            for item, (line, excerpt) in items_of(path, new).items():
+            for item, (line, excerpt) in items_of(path, new, whole_text).items():
                 self.presence.setdefault(item, {})[path] = Sighting(rc.commit, rc.position, path, line, excerpt)
 
 
@@ -149,6 +159,9 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
                                              for rc in weight_commits[lo:hi]),
                         commits_in_gap=end - removed.ordinal))
     gaps.sort(key=lambda g: (g.removed.ordinal, g.removed.path, g.item.kind, g.item.value))
-    license_files = tuple(LicenseFile(path, facts) for path, facts in sorted(walk.files.items()))
+    files = dict(walk.files)
+    if walk.card_path and walk.readme and walk.readme.licenses:
+        files[walk.card_path] = walk.readme
+    license_files = tuple(LicenseFile(path, facts) for path, facts in sorted(files.items()))
     return TimelineResult(events=tuple(walk.events), gaps=tuple(gaps), license_files=license_files,
                           card=walk.card, card_path=walk.card_path, card_text=walk.card_text)
