@@ -7,7 +7,11 @@ Every `to_dict` emits keys in a fixed order; together with sorted inputs this ke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # lineage types live with the inference that builds them
+    from auditor.facts.layout import LayoutMatch
+    from auditor.facts.lineage import Candidate
 
 SCHEMA = "model-audit/1"
 SEVERITIES = ("error", "warning", "info")
@@ -248,6 +252,9 @@ class Facts:
     timeline: tuple[TimelineEvent, ...]
     gaps: tuple[Gap, ...]
     readme_text: str = ""
+    lineage: tuple[Candidate, ...] = ()  # best first
+    layout: LayoutMatch | None = None  # how the repo's tensors fit a known layout, if any does
+    model_notes: tuple[str, ...] = ()  # model files that could not be read, and why
 
 
 @dataclass(frozen=True)
@@ -284,7 +291,6 @@ class Audit:
     facts: Facts
     findings: tuple[Finding, ...]
     fail_on: str
-    lineage: tuple[Any, ...] = ()
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
@@ -304,7 +310,7 @@ class Audit:
             "target": facts.target.to_dict(),
             "card": facts.card.to_dict(),
             "license_files": [lf.to_dict() for lf in facts.license_files],
-            "lineage": list(self.lineage),
+            "lineage": [candidate.to_dict() for candidate in facts.lineage],
             "timeline": [e.to_dict() for e in facts.timeline],
             "findings": [f.to_dict() for f in self.findings],
             "summary": {**self.counts(), "fail_on": self.fail_on,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from auditor import __version__
 from auditor.engine import load_rules, run_checks
 from auditor.errors import AuditorError
 from auditor.facts.card import parse_card
+from auditor.facts.layout import best_layout, structure
+from auditor.facts.lineage import catalog, family_by_id, infer_lineage
+from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD
 from auditor.facts.text import decode, text_facts
 from auditor.facts.timeline import build_timeline
@@ -42,6 +45,22 @@ def audit(target: str, options: Options = Options()) -> Audit:
                  findings=run_checks(rules, facts), fail_on=options.fail_on)
 
 
+def _with_lineage(facts: Facts, source: GitSource | FolderSource, license_keys: frozenset[str]) -> Facts:
+    files = read_model_files(source)
+    found = structure(files.tensors.names)
+    arch = next((a for a in files.architectures if a.lower() in catalog()[1]), None)
+    preferred = None
+    if arch:
+        family = family_by_id(catalog()[1][arch.lower()].family)
+        preferred = family.layout if family else None
+    layout = best_layout(found, files.config, preferred) if found else None
+    if layout is not None:
+        layout = replace(layout, sources=files.tensors.sources)
+    keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses}
+    lineage = infer_lineage(facts.card, facts.card_path, facts.readme_text, files, found, layout, keys)
+    return replace(facts, lineage=tuple(lineage), layout=layout, model_notes=files.notes)
+
+
 def _git_facts(source: GitSource, progress: Callable[[int], None] | None) -> Facts:
     history = source.history(progress)
     cache: dict[str, TextFacts] = {}
@@ -61,9 +80,10 @@ def _git_facts(source: GitSource, progress: Callable[[int], None] | None) -> Fac
     target = Target(kind=source.kind, path=source.path, revision=source.revision,
                     commits_scanned=history.total, history_complete=history.complete,
                     history_boundary=history.boundary)
-    return Facts(target=target, card=timeline.card, card_path=timeline.card_path,
-                 license_files=timeline.license_files, timeline=timeline.events, gaps=timeline.gaps,
-                 readme_text=timeline.card_text)
+    facts = Facts(target=target, card=timeline.card, card_path=timeline.card_path,
+                  license_files=timeline.license_files, timeline=timeline.events, gaps=timeline.gaps,
+                  readme_text=timeline.card_text)
+    return _with_lineage(facts, source, timeline.license_keys_seen)
 
 
 def _folder_facts(source: FolderSource) -> Facts:
@@ -80,5 +100,6 @@ def _folder_facts(source: FolderSource) -> Facts:
                 continue  # the README counts as a license file only where it holds a license text
         license_files.append(LicenseFile(path, facts))
     target = Target(kind="folder", path=source.path, revision=None, commits_scanned=0, history_complete=False)
-    return Facts(target=target, card=card, card_path=card_path, license_files=tuple(license_files),
-                 timeline=(), gaps=(), readme_text=readme_text)
+    facts = Facts(target=target, card=card, card_path=card_path, license_files=tuple(license_files),
+                  timeline=(), gaps=(), readme_text=readme_text)
+    return _with_lineage(facts, source, frozenset())

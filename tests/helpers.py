@@ -50,4 +50,48 @@ def dumps(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
-__all__ = ["MIT_TEXT", "RepoBuilder", "APACHE_NOTICE", "SHARED", "card", "scan", "run_cli", "findings", "dumps"]
+__all__ = ["safetensors_bytes", "llama_tensors", "config_json", "index_json", "MIT_TEXT", "RepoBuilder", "APACHE_NOTICE", "SHARED", "card", "scan", "run_cli", "findings", "dumps"]
+
+
+def safetensors_bytes(shapes: dict[str, tuple[int, ...]]) -> bytes:
+    """A real, tiny safetensors file: 8-byte header length, JSON header, zeroed F16 data."""
+    import struct
+
+    header, offset = {}, 0
+    for name, shape in shapes.items():
+        size = 2
+        for dim in shape:
+            size *= dim
+        header[name] = {"dtype": "F16", "shape": list(shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", len(raw)) + raw + bytes(offset)
+
+
+def llama_tensors(layers: int, hidden: int, inter: int, vocab: int, heads: int, kv: int,
+                  rename=lambda name: name) -> dict[str, tuple[int, ...]]:
+    """Llama-layout tensor shapes, names passed through `rename`."""
+    head_dim = hidden // heads
+    shapes = {"model.embed_tokens.weight": (vocab, hidden), "model.norm.weight": (hidden,),
+              "lm_head.weight": (vocab, hidden)}
+    for i in range(layers):
+        p = f"model.layers.{i}."
+        shapes.update({
+            p + "input_layernorm.weight": (hidden,), p + "post_attention_layernorm.weight": (hidden,),
+            p + "self_attn.q_proj.weight": (heads * head_dim, hidden),
+            p + "self_attn.k_proj.weight": (kv * head_dim, hidden),
+            p + "self_attn.v_proj.weight": (kv * head_dim, hidden),
+            p + "self_attn.o_proj.weight": (hidden, heads * head_dim),
+            p + "mlp.gate_proj.weight": (inter, hidden), p + "mlp.up_proj.weight": (inter, hidden),
+            p + "mlp.down_proj.weight": (hidden, inter),
+        })
+    return {rename(name): shape for name, shape in shapes.items()}
+
+
+def config_json(architecture: str, model_type: str, **sizes) -> str:
+    return json.dumps({"architectures": [architecture], "model_type": model_type, **sizes}, indent=2)
+
+
+def index_json(names) -> str:
+    return json.dumps({"metadata": {"total_size": 0},
+                       "weight_map": {name: "model-00001-of-00002.safetensors" for name in names}})

@@ -50,7 +50,7 @@ def test_rules_lists_implemented_rules():
     result = run_cli("rules", "--format", "json")
     ids = [r["id"] for r in json.loads(result.stdout)["rules"]]
     assert ids == ["license-missing", "license-metadata-invalid", "history-incomplete", "license-removed",
-                   "attribution-restored-late"]
+                   "attribution-restored-late", "undisclosed-base-model", "renamed-tensors"]
     assert "attribution-restored-late" in run_cli("rules").stdout
 
 

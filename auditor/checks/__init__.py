@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from auditor.checks import history, metadata, policy
+from auditor.checks import history, lineage, metadata, policy
 from auditor.model import Facts, Finding, RuleInfo
 
 Check = Callable[[Facts, RuleInfo], Iterable[Finding]]
@@ -18,5 +18,7 @@ CHECKS: dict[str, Check] = {
     "history-incomplete": history.history_incomplete,
     "license-removed": history.license_removed,
     "attribution-restored-late": history.attribution_restored_late,
+    "undisclosed-base-model": lineage.undisclosed_base_model,
+    "renamed-tensors": lineage.renamed_tensors,
     "denied-licenses": policy.denied_licenses,
 }

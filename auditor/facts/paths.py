@@ -22,6 +22,7 @@ class PathRules:
     license_folder: re.Pattern[str]
     card: re.Pattern[str]
     weights: re.Pattern[str]
+    lineage: tuple[re.Pattern[str], ...]
 
     def kind(self, path: str) -> str | None:
         """license, card, weights, or None for a path the audit ignores."""
@@ -34,6 +35,10 @@ class PathRules:
             return WEIGHTS
         return None
 
+    def is_lineage(self, path: str) -> bool:
+        """Read at the revision to infer lineage: config, tokenizer, adapter, tensor headers, code."""
+        return any(pattern.search(path) for pattern in self.lineage)
+
 
 @lru_cache(maxsize=1)
 def path_rules() -> PathRules:
@@ -44,4 +49,5 @@ def path_rules() -> PathRules:
         license_folder=re.compile(data["license"]["folder"], flags),
         card=re.compile(data["card"], flags),
         weights=re.compile(data["weights"], flags),
+        lineage=tuple(re.compile(p, flags) for p in data["lineage"]),
     )

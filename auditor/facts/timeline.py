@@ -41,6 +41,7 @@ class TimelineResult:
     card: Card
     card_path: str | None
     card_text: str
+    license_keys_seen: frozenset[str]  # every license identified in any version of any license file
 
 
 def items_of(path: str, facts: TextFacts, whole_text: bool = True) -> dict[Item, tuple[int | None, str | None]]:
@@ -78,6 +79,7 @@ class _Walk:
         self.card_path: str | None = None
         self.card_text = ""
         self.readme: TextFacts | None = None  # the README's own license sections and copyrights
+        self.keys_seen: set[str] = set()
 
     def commit(self, rc: RelevantCommit) -> None:
         present_before = {item for item, where in self.presence.items() if where}
@@ -136,6 +138,7 @@ class _Walk:
             for item in items_of(path, old, whole_text):
                 self.presence.get(item, {}).pop(path, None)
         if new is not None:
+            self.keys_seen.update(m.key for m in new.licenses)
             for item, (line, excerpt) in items_of(path, new, whole_text).items():
                 self.presence.setdefault(item, {})[path] = Sighting(rc.commit, rc.position, path, line, excerpt)
 
@@ -164,4 +167,5 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
         files[walk.card_path] = walk.readme
     license_files = tuple(LicenseFile(path, facts) for path, facts in sorted(files.items()))
     return TimelineResult(events=tuple(walk.events), gaps=tuple(gaps), license_files=license_files,
-                          card=walk.card, card_path=walk.card_path, card_text=walk.card_text)
+                          card=walk.card, card_path=walk.card_path, card_text=walk.card_text,
+                          license_keys_seen=frozenset(walk.keys_seen))

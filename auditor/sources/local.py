@@ -11,8 +11,10 @@ import os
 import posixpath
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 import git
 
@@ -207,6 +209,40 @@ class GitSource:
             path = target
         return Blob(data=None, unreadable="symbolic link loop")
 
+    def snapshot_entries(self) -> dict[str, tuple[str, str]]:
+        """path -> (mode, blob id) of the lineage-relevant files at the revision."""
+        if self.revision is None:
+            return {}
+        rules = path_rules()
+        entries = {}
+        for record in self._git("ls-tree", "-r", "-z", "--full-tree", self.revision).split("\0"):
+            if not record:
+                continue
+            meta, path = record.split("\t", 1)
+            mode, kind, blob = meta.split(" ")
+            if kind == "blob" and rules.is_lineage(path):
+                entries[path] = (mode, blob)
+        return entries
+
+    def read_at_revision(self, path: str, entry: tuple[str, str]) -> Blob:
+        assert self.revision is not None
+        return self.read(self.revision, path, entry[0], entry[1])
+
+    @contextmanager
+    def open_blob(self, entry: tuple[str, str]) -> Iterator[BinaryIO]:
+        """A stream over a blob, for reading a prefix only: the process is ended on close, so
+        the rest of a large blob is never transferred."""
+        proc = subprocess.Popen(["git", *_GIT_OVERRIDES, "--git-dir", self._git_dir, "cat-file", "blob", entry[1]],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
+        try:
+            assert proc.stdout is not None
+            yield proc.stdout
+        finally:
+            proc.kill()
+            proc.wait()
+            if proc.stdout:
+                proc.stdout.close()
+
     def close(self) -> None:
         if self._cat is not None:
             self._cat.close()
@@ -240,19 +276,33 @@ class FolderSource:
         self.path = str(path)
         self._root = path.resolve()
 
-    def files(self) -> Iterator[tuple[str, str]]:
-        """(repo path, kind) of every license-relevant file, sorted; links are not followed."""
-        rules = path_rules()
-        found: list[tuple[str, str]] = []
+    def _walk(self) -> Iterator[str]:
         for dirpath, dirnames, filenames in os.walk(self._root, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if d != ".git")
             rel_dir = Path(dirpath).relative_to(self._root).as_posix()
-            for name in filenames:
-                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                kind = rules.kind(rel)
-                if kind is not None and kind != WEIGHTS:
-                    found.append((rel, kind))
+            for name in sorted(filenames):
+                yield name if rel_dir == "." else f"{rel_dir}/{name}"
+
+    def files(self) -> Iterator[tuple[str, str]]:
+        """(repo path, kind) of every license-relevant file, sorted; links are not followed."""
+        rules = path_rules()
+        found = [(rel, kind) for rel in self._walk() if (kind := rules.kind(rel)) not in (None, WEIGHTS)]
         return iter(sorted(found))
+
+    def snapshot_entries(self) -> dict[str, str]:
+        rules = path_rules()
+        return {rel: rel for rel in self._walk() if rules.is_lineage(rel)}
+
+    def read_at_revision(self, path: str, _entry: str) -> Blob:
+        return self.read(path)
+
+    @contextmanager
+    def open_blob(self, entry: str) -> Iterator[BinaryIO]:
+        full = self._root / entry
+        if full.is_symlink():
+            raise OSError("symbolic link (not followed)")
+        with full.open("rb") as handle:
+            yield handle
 
     def read(self, rel: str) -> Blob:
         full = self._root / rel

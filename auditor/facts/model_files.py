@@ -1,0 +1,153 @@
+"""The files that tell what a model is, read at the audited revision: config.json, tokenizer files,
+adapter_config.json, safetensors headers and index files, and modeling code as text."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.facts.tensors import TensorInventory, read_index, read_safetensors_header
+from auditor.facts.text import decode
+
+_MAX_SHARD_HEADERS = 400  # a 163-shard checkpoint has 163; more is a sign of something else
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    config: dict[str, Any] = field(default_factory=dict)  # with text_config's keys filled in
+    architectures: tuple[str, ...] = ()
+    model_type: str | None = None
+    quantized: bool = False
+    auto_map: tuple[str, ...] = ()
+    vocab_size: int | None = None
+    tokens: frozenset[str] = frozenset()  # special tokens and chat-template text
+    adapter_base: str | None = None
+    tensors: TensorInventory = TensorInventory({}, ())
+    code: tuple[tuple[str, str], ...] = ()  # (path, text) of modeling code, never executed
+    notes: tuple[str, ...] = ()
+
+
+def _json(text: str | None) -> tuple[Any, str | None]:
+    if text is None:
+        return None, "unreadable"
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON ({exc.msg} at line {exc.lineno})"
+
+
+def _token_strings(value: Any) -> set[str]:
+    """Token strings from the shapes tokenizer files use: strings, {"content": ...}, lists, maps."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        found.add(value)
+    elif isinstance(value, dict):
+        if isinstance(value.get("content"), str):
+            found.add(value["content"])
+        else:
+            for item in value.values():
+                found |= _token_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _token_strings(item)
+    return found
+
+
+def read_model_files(source) -> ModelFiles:
+    """`source` gives snapshot_entries(), read_at_revision() and open_blob()."""
+    entries = source.snapshot_entries()
+    notes: list[str] = []
+
+    def text(path: str) -> str | None:
+        blob = source.read_at_revision(path, entries[path])
+        if blob.data is None:
+            notes.append(f"{path}: not read ({blob.unreadable})")
+            return None
+        decoded = decode(blob.data)
+        if decoded is None:
+            notes.append(f"{path}: binary content")
+        return decoded
+
+    config: dict[str, Any] = {}
+    architectures: tuple[str, ...] = ()
+    model_type = None
+    quantized = False
+    auto_map: tuple[str, ...] = ()
+    if "config.json" in entries:
+        data, error = _json(text("config.json"))
+        if error or not isinstance(data, dict):
+            notes.append(f"config.json: {error or 'not a JSON object'}")
+        else:
+            config = dict(data)
+            if isinstance(data.get("text_config"), dict):
+                config.update(data["text_config"])  # checkpoints are compared on the text model's sizes
+            architectures = tuple(str(a) for a in data.get("architectures") or () if isinstance(a, str))
+            model_type = str(data["model_type"]) if data.get("model_type") else None
+            quantized = bool(data.get("quantization_config"))
+            if isinstance(data.get("auto_map"), dict):
+                auto_map = tuple(sorted(str(v) for v in data["auto_map"].values() if isinstance(v, str)))
+
+    tokens: set[str] = set()
+    vocab_size = config.get("vocab_size") if isinstance(config.get("vocab_size"), int) else None
+    for name in ("tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"):
+        if name not in entries:
+            continue
+        data, error = _json(text(name))
+        if error or not isinstance(data, dict):
+            notes.append(f"{name}: {error or 'not a JSON object'}")
+            continue
+        for key in ("added_tokens_decoder", "added_tokens", "additional_special_tokens", "bos_token", "eos_token"):
+            tokens |= _token_strings(data.get(key))
+        if isinstance(data.get("chat_template"), str):
+            tokens.add(data["chat_template"])
+        vocab = (data.get("model") or {}).get("vocab") if name == "tokenizer.json" else None
+        if vocab_size is None and isinstance(vocab, (dict, list)):
+            vocab_size = len(vocab) + len(data.get("added_tokens") or ())
+
+    adapter_base = None
+    if "adapter_config.json" in entries:
+        data, error = _json(text("adapter_config.json"))
+        if isinstance(data, dict) and isinstance(data.get("base_model_name_or_path"), str):
+            adapter_base = data["base_model_name_or_path"]
+        elif error:
+            notes.append(f"adapter_config.json: {error}")
+
+    names: dict[str, tuple[int, ...] | None] = {}
+    sources: list[str] = []
+    shards = sorted(p for p in entries if p.endswith(".safetensors"))
+    for path in shards[:_MAX_SHARD_HEADERS]:
+        try:
+            with source.open_blob(entries[path]) as stream:
+                shapes, why = read_safetensors_header(stream)
+        except OSError as exc:
+            shapes, why = None, str(exc)
+        if shapes is None:
+            notes.append(f"{path}: {why}")
+            continue
+        names.update(shapes)
+        sources.append(path)
+    for path in sorted(p for p in entries if p.endswith(".index.json")):
+        listed, why = read_index(text(path) or "")
+        if listed is None:
+            notes.append(f"{path}: {why}")
+            continue
+        for name in listed:
+            names.setdefault(name, None)
+        sources.append(path)
+
+    code = tuple((path, body) for path in sorted(entries) if path.endswith(".py")
+                 and (body := text(path)) is not None)
+    return ModelFiles(
+        config=config, architectures=architectures, model_type=model_type, quantized=quantized,
+        auto_map=auto_map, vocab_size=vocab_size, tokens=frozenset(tokens), adapter_base=adapter_base,
+        tensors=TensorInventory(names, tuple(sources)), code=code,
+        notes=tuple(notes),
+    )
+
+
+def code_file_for(auto_map_target: str) -> str:
+    """'modeling_deepseek.DeepseekV3ForCausalLM' -> 'modeling_deepseek.py' (repo-relative)."""
+    module = auto_map_target.split("--")[-1].rsplit(".", 1)[0]
+    return posixpath.join(*module.split(".")) + ".py"
