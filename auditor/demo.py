@@ -92,13 +92,28 @@ class RepoBuilder:
 DEMO_CARD = """\
 ---
 license: mit
-base_model: deepseek-ai/DeepSeek-V3
+base_model: deepseek-ai/DeepSeek-V3-0324
 tags:
   - text-generation
 ---
 # Demo-700B
 
-A fine-tune of DeepSeek-V3 for the demo of model-license-auditor.
+A fine-tune of DeepSeek-V3-0324 for the demo of model-license-auditor.
+"""
+
+
+DEMO_CONFIG = """\
+{
+  "architectures": ["DeepseekV3ForCausalLM"],
+  "model_type": "deepseek_v3",
+  "hidden_size": 7168,
+  "intermediate_size": 18432,
+  "moe_intermediate_size": 2048,
+  "num_hidden_layers": 61,
+  "num_attention_heads": 128,
+  "n_routed_experts": 256,
+  "vocab_size": 129280
+}
 """
 
 
@@ -111,7 +126,7 @@ def build_demo_repo(path: Path) -> Path:
                 {"LICENSE": MIT_TEXT, "README.md": DEMO_CARD})
     repo.commit("Clean up repository", "2026-03-02 18:00:00", {"LICENSE": None})
     repo.commit("Upload config", "2026-03-03 08:00:00",
-                {"config.json": '{"architectures": ["DeepseekV3ForCausalLM"], "model_type": "deepseek_v3"}\n'})
+                {"config.json": DEMO_CONFIG})
     repo.commit("Upload model weights (1/2)", "2026-03-03 09:00:00",
                 {"model-00001-of-00002.safetensors": lfs_pointer("1" * 64, 4_900_000_000)})
     repo.commit("Upload model weights (2/2)", "2026-03-03 09:40:00",

@@ -11,7 +11,7 @@ from auditor.engine import load_rules, run_checks
 from auditor.errors import AuditorError
 from auditor.facts.card import parse_card
 from auditor.facts.layout import best_layout, structure
-from auditor.facts.lineage import catalog, family_by_id, infer_lineage
+from auditor.facts.lineage import infer_lineage
 from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD
 from auditor.facts.text import decode, text_facts
@@ -48,12 +48,7 @@ def audit(target: str, options: Options = Options()) -> Audit:
 def _with_lineage(facts: Facts, source: GitSource | FolderSource, license_keys: frozenset[str]) -> Facts:
     files = read_model_files(source)
     found = structure(files.tensors.names)
-    arch = next((a for a in files.architectures if a.lower() in catalog()[1]), None)
-    preferred = None
-    if arch:
-        family = family_by_id(catalog()[1][arch.lower()].family)
-        preferred = family.layout if family else None
-    layout = best_layout(found, files.config, preferred) if found else None
+    layout = best_layout(found, files.config, files.architectures) if found else None
     if layout is not None:
         layout = replace(layout, sources=files.tensors.sources)
     keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses}

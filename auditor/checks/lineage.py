@@ -21,22 +21,25 @@ def _declared(facts: Facts, candidate: Candidate) -> bool:
     return readme_names_family(facts.readme_text, family)
 
 
+def _architecture_group(candidate: Candidate) -> frozenset[str] | str:
+    family = family_by_id(candidate.family) if candidate.family else None
+    return frozenset(a.lower() for a in family.architectures) if family else (candidate.upstream or "?")
+
+
 def undisclosed_base_model(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     threshold = float(rule.params.get("min_confidence", 0.8))
-    # Families that share an architecture (DeepSeek-V3 and R1, Llama 3.1 and 3.3 70B) are one
-    # finding with alternatives: the config cannot tell them apart.
-    by_family: dict[frozenset[str] | str, list[Candidate]] = {}
+    # Checkpoints that share an architecture and sizes (DeepSeek-V3 and R1, Llama 3.1 and 3.3 70B)
+    # are one question: a declared one answers it, else they are one finding with alternatives.
+    groups: dict[frozenset[str] | str, list[Candidate]] = {}
     for candidate in facts.lineage:
-        if candidate.confidence < threshold or candidate.relation == "architecture":
+        groups.setdefault(_architecture_group(candidate), []).append(candidate)
+    for members in groups.values():
+        if any(_declared(facts, c) or any(e.source in ("card", "adapter_config") for e, _w in c.evidence)
+               for c in members):
             continue
-        if any(e.source in ("card", "adapter_config") for e, _w in candidate.evidence):
-            continue  # declared where a machine reads it
-        if _declared(facts, candidate):
+        group = [c for c in members if c.confidence >= threshold and c.relation != "architecture"]
+        if not group:
             continue
-        family = family_by_id(candidate.family) if candidate.family else None
-        group_key = frozenset(a.lower() for a in family.architectures) if family else (candidate.upstream or "?")
-        by_family.setdefault(group_key, []).append(candidate)
-    for group in by_family.values():
         best = group[0]
         family_id = best.family or best.upstream or "?"
         options = "; or ".join(

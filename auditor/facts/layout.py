@@ -28,6 +28,7 @@ _NESTED_INDEX = re.compile(r"\.\d+\.")
 @dataclass(frozen=True)
 class Layout:
     id: str
+    architectures: tuple[str, ...]  # config.json classes whose checkpoints use these names
     prefix: str
     top: tuple[str, ...]
     layer: tuple[tuple[str, str | None], ...]  # (name, shape formula) in forward order
@@ -56,13 +57,20 @@ def _rules() -> tuple[dict[str, Layout], dict[str, tuple[str, ...]]]:
     layouts = {}
     for layout_id, entry in data["layouts"].items():
         layer = tuple((name, " , ".join(shape) if shape else None) for name, shape in entry["layer"].items())
-        layouts[layout_id] = Layout(layout_id, entry["prefix"], tuple(entry["top"]), layer)
+        layouts[layout_id] = Layout(layout_id, tuple(entry["architectures"]), entry["prefix"], tuple(entry["top"]),
+                                    layer)
     hints = {name: tuple(h.lower() for h in values) for name, values in data["hints"].items()}
     return layouts, hints
 
 
 def layouts() -> dict[str, Layout]:
     return _rules()[0]
+
+
+def layout_ids_for(architectures: tuple[str, ...] | list[str]) -> set[str]:
+    """The layouts the checkpoints of these config.json architecture classes use."""
+    wanted = {a.lower() for a in architectures}
+    return {lid for lid, layout in layouts().items() if wanted & {a.lower() for a in layout.architectures}}
 
 
 def structure(names: dict[str, Shape | None]) -> Structure | None:
@@ -201,9 +209,12 @@ def match_layout(found: Structure, layout: Layout, config: dict) -> LayoutMatch 
     return LayoutMatch(layout.id, tuple(renamed), shapes_checked, top_accounted=accounted)
 
 
-def best_layout(found: Structure, config: dict, preferred: str | None = None) -> LayoutMatch | None:
-    """An exact match with any layout wins (Gemma, Phi and GPT-NeoX keep their own names);
-    otherwise the closest renaming, trying the layout the config's architecture names first."""
+def best_layout(found: Structure, config: dict, architectures: tuple[str, ...] = ()) -> LayoutMatch | None:
+    """An exact match with any layout wins (Gemma, Phi, GPT-NeoX and BLOOM keep their own names).
+    A renaming is claimed only against the layout of the architecture config.json declares, or
+    against any layout when it declares none: a repo that says it is another architecture, or one
+    whose canonical names are not catalogued, is taken at its word."""
+    declared = layout_ids_for(architectures)
     candidates = []
     for layout in layouts().values():
         match = match_layout(found, layout, config)
@@ -211,5 +222,7 @@ def best_layout(found: Structure, config: dict, preferred: str | None = None) ->
             continue
         if not match.renamed and match.top_accounted:
             return match
-        candidates.append((layout.id != preferred, not match.top_accounted, len(match.renamed), layout.id, match))
-    return min(candidates, key=lambda c: c[:4])[4] if candidates else None
+        if architectures and layout.id not in declared:
+            continue
+        candidates.append((not match.top_accounted, len(match.renamed), layout.id, match))
+    return min(candidates, key=lambda c: c[:3])[3] if candidates else None

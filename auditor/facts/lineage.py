@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from auditor.facts.layout import LayoutMatch, Structure
+from auditor.facts.layout import LayoutMatch, Structure, layout_ids_for
 from auditor.facts.license_ids import hf_id_for_key, spdx_for_key
 from auditor.facts.model_files import ModelFiles
 from auditor.model import Card
@@ -42,7 +42,6 @@ class Family:
     name: str
     architectures: tuple[str, ...]
     model_types: tuple[str, ...]
-    layout: str | None
     names: tuple[str, ...]
     vocab_size: int | None
     markers: tuple[str, ...]
@@ -107,7 +106,7 @@ def catalog() -> tuple[tuple[Family, ...], dict[str, Architecture]]:
             tokenizer = entry.get("tokenizer") or {}
             families.append(Family(
                 id=entry["id"], name=entry["name"], architectures=tuple(entry["architectures"]),
-                model_types=tuple(entry["model_types"]), layout=entry.get("layout"),
+                model_types=tuple(entry["model_types"]),
                 names=tuple(n.lower() for n in entry.get("names", ())), vocab_size=tokenizer.get("vocab_size"),
                 markers=tuple(tokenizer.get("markers", ())),
                 checkpoints=tuple(Checkpoint(tuple(c["repos"]), c["license"], dict(c["config"]), c["source"])
@@ -243,7 +242,7 @@ def infer_lineage(card: Card, card_path: str | None, readme: str, files: ModelFi
         if arch is None:
             continue
         related = {f.id for f in families if arch_name in {a.lower() for a in f.architectures}}
-        if related & matched_families:
+        if related & (matched_families | {c.family for c in candidates.values()}):
             continue
         found = candidate(None, family_by_id(arch.family), "architecture", arch.code_license,
                           order.get(arch.family, len(order)))
@@ -261,7 +260,7 @@ def infer_lineage(card: Card, card_path: str | None, readme: str, files: ModelFi
         markers = [m for m in family.markers if any(m in token for token in files.tokens)]
         if markers:
             found.add("tokenizer", None, f"special tokens {', '.join(markers)}")
-        if layout is not None and family.layout == layout.layout:
+        if layout is not None and layout.layout in layout_ids_for(family.architectures):
             kind = "renamed " if layout.renamed else ""
             found.add("tensors", files.tensors.sources[0] if files.tensors.sources else None,
                       f"{kind}{layout.layout} tensor layout", WEIGHTS["layout"])
