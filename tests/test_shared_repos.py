@@ -30,6 +30,12 @@ def test_bloom_card_license_history_and_merges(tmp_path):
     all_commits = subprocess.run(["git", "-C", str(tmp_path / "amansingh61+bloom"), "rev-list", "--count", "HEAD"],
                                  capture_output=True, text=True, check=True).stdout
     assert doc["target"]["commits_scanned"] < int(all_commits)
+    # lineage from config.json, the tokenizer and the pytorch_model.bin index: BLOOM itself
+    best = doc["lineage"][0]
+    assert (best["upstream"], best["family"]) == ("bigscience/bloom", "bloom")
+    assert {e["source"] for e in best["evidence"]} >= {"config", "hyperparameters", "tensors"}
+    assert not findings(doc, "renamed-tensors")  # BLOOM's h.N.self_attention names are its own
+    assert not findings(doc, "undisclosed-base-model")  # the README names BLOOM
 
 
 @pytest.mark.parametrize("revision", [None, "HEAD~3"])
