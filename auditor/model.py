@@ -41,6 +41,7 @@ class LicenseMatch:
     start_line: int
     end_line: int
     matcher: str  # exact | phrase | similarity
+    is_notice: bool = False  # a required notice string, not the license text itself
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ class TextFacts:
     copyrights: tuple[Copyright, ...] = ()
     unreadable: str | None = None  # why the text was not examined (binary, too large, link outside repo)
     digest: str = ""  # hash of the normalised text, to recognise the same unidentified text elsewhere
+    markers: frozenset[str] = frozenset()  # obligation markers found (use-policy references, "Built with")
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Card:
     tags: tuple[str, ...] = ()
     error: str | None = None  # malformed front matter
     has_front_matter: bool = False
+    model_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +123,7 @@ class Card:
             "base_model": list(self.base_model),
             "base_model_relation": self.base_model_relation,
             "tags": list(self.tags),
+            "model_name": self.model_name,
             "error": self.error,
         }
 
@@ -252,6 +256,7 @@ class Facts:
     timeline: tuple[TimelineEvent, ...]
     gaps: tuple[Gap, ...]
     readme_text: str = ""
+    readme_facts: TextFacts | None = None  # licenses, copyrights and markers in the README itself
     lineage: tuple[Candidate, ...] = ()  # best first
     layout: LayoutMatch | None = None  # how the repo's tensors fit a known layout, if any does
     model_notes: tuple[str, ...] = ()  # model files that could not be read, and why
@@ -269,9 +274,11 @@ class RuleInfo:
     params: dict[str, Any] = field(default_factory=dict)
 
     def finding(self, message: str, subject: str, evidence: tuple[Evidence, ...] = (),
-                severity: str | None = None) -> Finding:
+                severity: str | None = None, clause: str | None = None) -> Finding:
+        """`clause`: the license clause this finding rests on, listed before the rule's references."""
+        references = (clause, *self.references) if clause else self.references
         return Finding(rule=self.id, severity=severity or self.severity, message=message, subject=subject,
-                       evidence=evidence, remediation=self.remediation, references=self.references)
+                       evidence=evidence, remediation=self.remediation, references=references)
 
     def to_dict(self) -> dict[str, Any]:
         return {

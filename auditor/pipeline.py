@@ -77,24 +77,24 @@ def _git_facts(source: GitSource, progress: Callable[[int], None] | None) -> Fac
                     history_boundary=history.boundary)
     facts = Facts(target=target, card=timeline.card, card_path=timeline.card_path,
                   license_files=timeline.license_files, timeline=timeline.events, gaps=timeline.gaps,
-                  readme_text=timeline.card_text)
+                  readme_text=timeline.card_text, readme_facts=timeline.readme_facts)
     return _with_lineage(facts, source, timeline.license_keys_seen)
 
 
 def _folder_facts(source: FolderSource) -> Facts:
     license_files = []
-    card, card_path, readme_text = Card(), None, ""
+    card, card_path, readme_text, readme_facts = Card(), None, "", None
     for path, kind in source.files():
         blob = source.read(path)
         facts = text_facts(blob)
         if kind == CARD:
             text = decode(blob.data) if blob.data is not None else None
             card = parse_card(text) if text is not None else Card(present=True, error="unreadable README")
-            card_path, readme_text = path, text or ""
+            card_path, readme_text, readme_facts = path, text or "", facts
             if not facts.licenses:
                 continue  # the README counts as a license file only where it holds a license text
         license_files.append(LicenseFile(path, facts))
     target = Target(kind="folder", path=source.path, revision=None, commits_scanned=0, history_complete=False)
     facts = Facts(target=target, card=card, card_path=card_path, license_files=tuple(license_files),
-                  timeline=(), gaps=(), readme_text=readme_text)
+                  timeline=(), gaps=(), readme_text=readme_text, readme_facts=readme_facts)
     return _with_lineage(facts, source, frozenset())

@@ -50,7 +50,9 @@ def test_rules_lists_implemented_rules():
     result = run_cli("rules", "--format", "json")
     ids = [r["id"] for r in json.loads(result.stdout)["rules"]]
     assert ids == ["license-missing", "license-metadata-invalid", "history-incomplete", "license-removed",
-                   "attribution-restored-late", "undisclosed-base-model", "renamed-tensors"]
+                   "attribution-restored-late", "undisclosed-base-model", "renamed-tensors", "upstream-license-missing",
+                   "upstream-copyright-missing", "upstream-notice-missing", "declared-license-conflict",
+                   "naming-requirement", "use-restrictions-missing", "license-file-mismatch"]
     assert "attribution-restored-late" in run_cli("rules").stdout
 
 

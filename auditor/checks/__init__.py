@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from auditor.checks import history, lineage, metadata, policy
+from auditor.checks import history, lineage, metadata, policy, upstream
 from auditor.model import Facts, Finding, RuleInfo
 
 Check = Callable[[Facts, RuleInfo], Iterable[Finding]]
@@ -20,5 +20,12 @@ CHECKS: dict[str, Check] = {
     "attribution-restored-late": history.attribution_restored_late,
     "undisclosed-base-model": lineage.undisclosed_base_model,
     "renamed-tensors": lineage.renamed_tensors,
+    "upstream-license-missing": upstream.upstream_license_missing,
+    "upstream-copyright-missing": upstream.upstream_copyright_missing,
+    "upstream-notice-missing": upstream.upstream_notice_missing,
+    "declared-license-conflict": upstream.declared_license_conflict,
+    "naming-requirement": upstream.naming_requirement,
+    "use-restrictions-missing": upstream.use_restrictions_missing,
+    "license-file-mismatch": upstream.license_file_mismatch,
     "denied-licenses": policy.denied_licenses,
 }

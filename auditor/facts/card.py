@@ -65,6 +65,7 @@ def _parse_front_matter(block: str) -> Card:
         base_model_relation=_string(data.get("base_model_relation")),
         tags=_strings(data.get("tags")),
         has_front_matter=True,
+        model_name=_string(data.get("model_name")),
     )
 
 

@@ -39,6 +39,11 @@ def hf_id_for_key(key: str) -> str | None:
     return _hf_by_key().get(key)
 
 
+def scancode_category(key: str) -> str | None:
+    entry = _scancode_index().get(key)
+    return entry.get("category") if entry else None
+
+
 def scancode_name(key: str) -> str:
     entry = _scancode_index().get(key)
     spdx = entry.get("spdx_license_key") if entry else None

@@ -31,9 +31,10 @@ def _name(key: str) -> str:
 
 
 def _match(key: str, name: str | None, score: float, text: NormalisedText, first: int, last: int,
-           matcher: str) -> LicenseMatch:
+           matcher: str, is_notice: bool = False) -> LicenseMatch:
     return LicenseMatch(key=key, spdx=spdx_for_key(key), hf=hf_id_for_key(key), name=name or _name(key),
-                        score=score, start_line=text.lines[first], end_line=text.lines[last], matcher=matcher)
+                        score=score, start_line=text.lines[first], end_line=text.lines[last], matcher=matcher,
+                        is_notice=is_notice)
 
 
 def identify(text: str) -> list[LicenseMatch]:
@@ -55,7 +56,8 @@ def identify_normalised(text: NormalisedText, digest: str) -> list[LicenseMatch]
         form = found.form
         score = round(form.score * found.phrases / (2 + len(form.require)), 3)
         matches.append((found.first, found.last,
-                        _match(form.license.key, form.label, score, text, found.first, found.last, "phrase")))
+                        _match(form.license.key, form.label, score, text, found.first, found.last, "phrase",
+                               is_notice=form.name == "notice")))
     claimed = sum(last - first + 1 for first, last, _m in matches)
     if claimed < _COVERED * len(text.words):
         for similar in index.similar(text):

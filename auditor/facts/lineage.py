@@ -40,6 +40,7 @@ class Checkpoint:
 class Family:
     id: str
     name: str
+    copyright: str | None  # the holder the upstream's copyright notices name
     architectures: tuple[str, ...]
     model_types: tuple[str, ...]
     names: tuple[str, ...]
@@ -105,7 +106,8 @@ def catalog() -> tuple[tuple[Family, ...], dict[str, Architecture]]:
         for entry in data.get("families", ()):
             tokenizer = entry.get("tokenizer") or {}
             families.append(Family(
-                id=entry["id"], name=entry["name"], architectures=tuple(entry["architectures"]),
+                id=entry["id"], name=entry["name"], copyright=entry.get("copyright"),
+                architectures=tuple(entry["architectures"]),
                 model_types=tuple(entry["model_types"]),
                 names=tuple(n.lower() for n in entry.get("names", ())), vocab_size=tokenizer.get("vocab_size"),
                 markers=tuple(tokenizer.get("markers", ())),

@@ -17,8 +17,18 @@ from auditor.resources import rules_dir
 
 
 @dataclass(frozen=True)
+class Obligation:
+    kind: str  # see rules/obligations.yaml
+    clause: str
+    url: str | None = None  # where the publisher hosts the referenced text (a use policy)
+    markers: tuple[str, ...] = ()  # normalised phrases that show the obligation is met
+    prefix: str | None = None  # naming: what the model name must begin with
+    in_text: bool = False  # the license text itself carries what the obligation asks for
+
+
+@dataclass(frozen=True)
 class LicenseInfo:
-    """A license the rules define: identity, and the facts other modules use (notice strings...)."""
+    """A license the rules define: identity, and what it asks of a derivative."""
 
     key: str
     name: str
@@ -27,6 +37,11 @@ class LicenseInfo:
     url: str | None
     notice: str | None  # the notice string the license requires derivatives to carry
     attribution: str | None  # "Built with ..." display requirement
+    category: str | None = None
+    obligations: tuple[Obligation, ...] = ()
+
+    def obligation(self, kind: str) -> Obligation | None:
+        return next((o for o in self.obligations if o.kind == kind), None)
 
 
 @dataclass(frozen=True)
@@ -57,9 +72,15 @@ def _defined() -> tuple[tuple[LicenseInfo, ...], tuple[Form, ...]]:
     licenses, forms = [], []
     for file in sorted((rules_dir() / "licenses").glob("*.yaml")):
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        obligations = tuple(
+            Obligation(kind=o["kind"], clause=o["clause"], url=o.get("url"),
+                       markers=tuple(phrase(m) for m in o.get("markers", ())), prefix=o.get("prefix"),
+                       in_text=bool(o.get("in_text")))
+            for o in data.get("obligations", ()))
         info = LicenseInfo(key=data["key"], name=data["name"], publisher=data.get("publisher"),
                            released=str(data["released"]) if data.get("released") else None,
-                           url=data.get("url"), notice=data.get("notice"), attribution=data.get("attribution"))
+                           url=data.get("url"), notice=data.get("notice"), attribution=data.get("attribution"),
+                           category=data.get("category"), obligations=obligations)
         licenses.append(info)
         entries = list(data.get("forms", ()))
         if info.notice:
@@ -78,6 +99,22 @@ def _defined() -> tuple[tuple[LicenseInfo, ...], tuple[Form, ...]]:
 
 def defined_licenses() -> dict[str, LicenseInfo]:
     return {info.key: info for info in _defined()[0]}
+
+
+@lru_cache(maxsize=1)
+def markers() -> frozenset[str]:
+    """Every phrase whose presence shows an obligation met: use-policy references, "Built with"."""
+    found = set()
+    for info in _defined()[0]:
+        if info.attribution:
+            found.add(phrase(info.attribution))
+        for obligation in info.obligations:
+            found.update(obligation.markers)
+    return frozenset(found)
+
+
+def markers_in(text: NormalisedText) -> frozenset[str]:
+    return frozenset(m for m in markers() if text.find(m) is not None)
 
 
 def _match_form(text: NormalisedText, form: Form) -> list[PhraseMatch]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.licenses import identify_normalised
 from auditor.facts.normalise import NormalisedText
+from auditor.facts.phrases import markers_in
 from auditor.model import TextFacts
 from auditor.sources.base import Blob
 
@@ -32,4 +33,4 @@ def text_facts(blob: Blob) -> TextFacts:
     # that recognises the same unidentified text elsewhere.
     digest = normalised.digest(frozenset(c.line for c in copyrights))
     return TextFacts(licenses=tuple(identify_normalised(normalised, digest)), copyrights=copyrights,
-                     digest=digest)
+                     digest=digest, markers=markers_in(normalised))

@@ -41,6 +41,7 @@ class TimelineResult:
     card: Card
     card_path: str | None
     card_text: str
+    readme_facts: TextFacts | None
     license_keys_seen: frozenset[str]  # every license identified in any version of any license file
 
 
@@ -168,4 +169,5 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
     license_files = tuple(LicenseFile(path, facts) for path, facts in sorted(files.items()))
     return TimelineResult(events=tuple(walk.events), gaps=tuple(gaps), license_files=license_files,
                           card=walk.card, card_path=walk.card_path, card_text=walk.card_text,
+                          readme_facts=walk.readme,
                           license_keys_seen=frozenset(walk.keys_seen))

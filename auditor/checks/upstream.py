@@ -1,0 +1,178 @@
+"""Checks of what upstream licenses demand of a derivative, judged at the audited revision."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import yaml
+
+from auditor.facts.license_ids import hf_licenses, scancode_category, spdx_for_key
+from auditor.facts.normalise import NormalisedText, phrase
+from auditor.facts.phrases import defined_licenses
+from auditor.facts.upstreams import Upstream, resolve
+from auditor.model import Evidence, Facts, Finding, RuleInfo, TextFacts
+from auditor.resources import rules_dir
+
+_LICENSE_FILE = re.compile(r"^(licen[cs]e|copying)([-._ ].*)?$", re.IGNORECASE)
+
+
+def _texts(facts: Facts) -> list[tuple[str, TextFacts]]:
+    """Every text at the revision that can carry attribution: license files and the README."""
+    texts = [(lf.path, lf.facts) for lf in facts.license_files]
+    if facts.card_path and facts.readme_facts and all(path != facts.card_path for path, _f in texts):
+        texts.append((facts.card_path, facts.readme_facts))
+    return texts
+
+
+def _has_text(facts: Facts, key: str) -> bool:
+    return any(m.key == key and not m.is_notice for _p, f in _texts(facts) for m in f.licenses)
+
+
+def _evidence(facts: Facts, upstream: Upstream) -> tuple[Evidence, ...]:
+    return tuple(Evidence(commit=facts.target.revision, path=e.path, excerpt=f"lineage {e.source}: {e.detail}")
+                 for e, _w in upstream.candidate.evidence[:4])
+
+
+def _finding(rule: RuleInfo, facts: Facts, upstream: Upstream, message: str, clause: str) -> Finding:
+    return rule.finding(message, subject=upstream.label, evidence=_evidence(facts, upstream), clause=clause)
+
+
+def _upstreams(facts: Facts, kind: str) -> Iterator[tuple[Upstream, object]]:
+    for upstream in resolve(facts.lineage).upstreams:
+        obligation = upstream.license.obligation(kind)
+        if obligation is not None:
+            yield upstream, obligation
+
+
+def upstream_license_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    for upstream, obligation in _upstreams(facts, "include-license"):
+        if _has_text(facts, upstream.license.key):
+            continue
+        where = f" Its publisher hosts it at {upstream.license.url}." if upstream.license.url else ""
+        yield _finding(rule, facts, upstream,
+                       f"{upstream.label} is under the {upstream.license.name}, which requires a copy of its text "
+                       f"with the model; no license file, NOTICE or license folder carries it.{where}",
+                       obligation.clause)
+    for alternatives in resolve(facts.lineage).open_questions:
+        options = "; ".join(f"{c.upstream} ({spdx_for_key(c.license)})" for c in alternatives)
+        yield rule.finding(
+            f"The weights match checkpoints under different licenses ({options}); nothing in the repo settles "
+            "which. Declare base_model, or carry the upstream's license text, so the terms can be checked.",
+            subject=alternatives[0].family or alternatives[0].upstream or "?", severity="info")
+
+
+def upstream_copyright_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    holders = [h.lower() for _p, f in _texts(facts) for c in f.copyrights for h in c.holders]
+    for upstream, obligation in _upstreams(facts, "retain-copyright"):
+        holder = upstream.family.copyright if upstream.family else None
+        if not holder or any(holder.lower() in h for h in holders):
+            continue
+        yield _finding(rule, facts, upstream,
+                       f"{upstream.label} ({upstream.license.name}) requires its copyright notices to be retained; "
+                       f"no copyright line naming {holder} is in the repo's license files or README.",
+                       obligation.clause)
+
+
+def upstream_notice_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    notices = {m.key for _p, f in _texts(facts) for m in f.licenses if m.is_notice}
+    for upstream, obligation in _upstreams(facts, "notice-string"):
+        if upstream.license.key in notices or not upstream.license.notice:
+            continue
+        yield _finding(rule, facts, upstream,
+                       f"{upstream.label} ({upstream.license.name}) requires a Notice file with: "
+                       f"\"{upstream.license.notice}\"; no file carries it.", obligation.clause)
+
+
+@lru_cache(maxsize=1)
+def _compatibility() -> dict:
+    return yaml.safe_load((rules_dir() / "compatibility.yaml").read_text(encoding="utf-8"))
+
+
+def compatible(upstream_key: str, category: str | None, declared_key: str) -> bool:
+    data = _compatibility()
+    if declared_key == upstream_key or declared_key in data.get("allowed", {}).get(upstream_key, ()):
+        return True
+    return data["by_category"].get(category or "", "same") == "any"
+
+
+def declared_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    declared = (facts.card.license or "").lower()
+    declared_key = hf_licenses().get(declared)
+    if not declared_key:
+        return  # missing, unknown or `other`: license-metadata-invalid speaks to that
+    for upstream in resolve(facts.lineage).upstreams:
+        key = upstream.license.key
+        category = upstream.license.category or scancode_category(key)
+        if compatible(key, category, declared_key):
+            continue
+        clause = upstream.license.obligations[0].clause if upstream.license.obligations else upstream.license.name
+        yield _finding(rule, facts, upstream,
+                       f"The card declares {facts.card.license} ({spdx_for_key(declared_key)}), but the model derives "
+                       f"from {upstream.label}, which is under the {upstream.license.name} ({category}): a derivative "
+                       "must stay under its terms.", clause)
+
+
+def _model_name(facts: Facts) -> str:
+    if facts.card.model_name:
+        return facts.card.model_name
+    body = re.sub(r"\A\s*---.*?\n---\s*\n", "", facts.readme_text, flags=re.DOTALL)
+    heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
+    if heading:
+        return heading.group(1).strip()
+    return posixpath.basename(facts.target.path.rstrip("/")) or facts.target.path
+
+
+def naming_requirement(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    name = _model_name(facts)
+    readme_markers = facts.readme_facts.markers if facts.readme_facts else frozenset()
+    for upstream, obligation in _upstreams(facts, "naming"):
+        if obligation.prefix and not name.lower().startswith(obligation.prefix.lower()):
+            yield _finding(rule, facts, upstream,
+                           f"The model name \"{name}\" must begin with \"{obligation.prefix}\" ({upstream.label}, "
+                           f"{upstream.license.name}).", obligation.clause)
+    for upstream, obligation in _upstreams(facts, "attribution"):
+        attribution = upstream.license.attribution
+        if attribution and phrase(attribution) not in readme_markers:
+            yield _finding(rule, facts, upstream,
+                           f"The README does not display \"{attribution}\", which the {upstream.license.name} "
+                           f"requires of derivatives of {upstream.label}.", obligation.clause)
+
+
+def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    found = set().union(*(f.markers for _p, f in _texts(facts))) if _texts(facts) else set()
+    card_text = NormalisedText(" ".join(filter(None, (facts.card.license_name, facts.card.license_link))))
+    for upstream, obligation in _upstreams(facts, "use-restrictions"):
+        if found & set(obligation.markers) or any(card_text.find(m) is not None for m in obligation.markers):
+            continue
+        if obligation.in_text and _has_text(facts, upstream.license.key):
+            continue
+        where = f" ({obligation.url})" if obligation.url else ""
+        yield _finding(rule, facts, upstream,
+                       f"{upstream.label} ({upstream.license.name}) restricts how the model may be used; the "
+                       f"restrictions{where} are neither included nor referenced in the license files or the card.",
+                       obligation.clause)
+
+
+def license_file_mismatch(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    declared_key = hf_licenses().get((facts.card.license or "").lower())
+    if not declared_key:
+        return
+    names = defined_licenses()
+    for lf in facts.license_files:
+        if not _LICENSE_FILE.match(posixpath.basename(lf.path)) or "/" in lf.path:
+            continue
+        keys = {m.key for m in lf.facts.licenses if not m.is_notice}
+        if not keys or declared_key in keys:
+            continue
+        found = ", ".join(sorted(spdx_for_key(k) for k in keys))
+        declared_name = names[declared_key].name if declared_key in names else spdx_for_key(declared_key)
+        first = lf.facts.licenses[0]
+        yield rule.finding(
+            f"{lf.path} holds {found}, but the card declares {facts.card.license} ({declared_name}).",
+            subject=lf.path,
+            evidence=(Evidence(commit=facts.target.revision, path=lf.path, line=first.start_line,
+                               excerpt=first.name),),
+        )
