@@ -1,0 +1,121 @@
+"""Upstream obligations: what each license demands of a derivative, checked at HEAD."""
+
+from __future__ import annotations
+
+from helpers import MIT_TEXT, SHARED, card, config_json, findings, run_cli, scan
+
+from auditor.demo import build_demo_repo
+
+LICENSES = SHARED / "licenses"
+LLAMA31_8B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
+                  num_key_value_heads=8, vocab_size=128256, max_position_embeddings=131072)
+GEMMA2_9B = dict(hidden_size=3584, intermediate_size=14336, num_hidden_layers=42, num_attention_heads=16,
+                 num_key_value_heads=8, vocab_size=256000)
+
+
+def rules_of(doc: dict) -> set[str]:
+    return {f["rule"] for f in doc["findings"]}
+
+
+def llama_relabelled(repo):
+    repo.commit("Release SovereignLM", "2026-03-01 10:00:00", {
+        "README.md": "---\nlicense: apache-2.0\n---\n# SovereignLM-8B\n\nOur own national model.\n",
+        "LICENSE": (LICENSES / "apache-2.0.txt").read_text(),
+        "config.json": config_json("LlamaForCausalLM", "llama", **LLAMA31_8B),
+    })
+
+
+def test_llama_derivative_relabelled_apache_fails_on_every_llama_term(repo):
+    llama_relabelled(repo)
+    doc = scan(repo.path)
+    fired = rules_of(doc)
+    assert {"declared-license-conflict", "upstream-license-missing", "upstream-notice-missing",
+            "naming-requirement", "undisclosed-base-model", "use-restrictions-missing"} <= fired
+    [conflict] = findings(doc, "declared-license-conflict")
+    assert conflict["severity"] == "error" and "Llama 3.1" in conflict["message"]
+    assert conflict["references"][0].startswith("Llama 3.1 1.b.i")
+    naming = " ".join(f["message"] for f in findings(doc, "naming-requirement"))
+    assert '"SovereignLM-8B" must begin with "Llama"' in naming and "Built with Llama" in naming
+    [notice] = findings(doc, "upstream-notice-missing")
+    assert "Llama 3.1 is licensed under the Llama 3.1 Community License" in notice["message"]
+    assert run_cli("scan", str(repo.path)).returncode == 1
+
+
+def test_mit_restored_via_notice_has_no_upstream_license_finding(tmp_path):
+    doc = scan(build_demo_repo(tmp_path / "demo"))
+    assert not findings(doc, "upstream-license-missing")
+    assert not findings(doc, "upstream-copyright-missing")
+    assert {"license-removed", "attribution-restored-late"} <= rules_of(doc)
+
+
+def test_gemma_derivative_without_notice_file(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: gemma\nbase_model: google/gemma-2-9b-it"),
+        "LICENSE": (LICENSES / "gemma.txt").read_text(),
+        "config.json": config_json("Gemma2ForCausalLM", "gemma2", **GEMMA2_9B),
+    })
+    doc = scan(repo.path)
+    [notice] = findings(doc, "upstream-notice-missing")
+    assert "Gemma is provided under and subject to the Gemma Terms of Use" in notice["message"]
+    assert not findings(doc, "upstream-license-missing")
+    assert not findings(doc, "declared-license-conflict")
+    repo.commit("Add Notice", "2025-01-02 10:00:00", {
+        "NOTICE": "Gemma is provided under and subject to the Gemma Terms of Use found at ai.google.dev/gemma/terms\n"})
+    assert not findings(scan(repo.path), "upstream-notice-missing")
+
+
+def test_openrail_derivative_without_use_restrictions(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: creativeml-openrail-m\nbase_model: CompVis/stable-diffusion-v1-4"),
+    })
+    assert not findings(scan(repo.path), "use-restrictions-missing")  # not a catalogued upstream: nothing known
+    repo.commit("Declare an OpenRAIL upstream", "2025-01-02 10:00:00", {
+        "README.md": card("license: bigscience-bloom-rail-1.0\nbase_model: bigscience/bloom-7b1"),
+    })
+    doc = scan(repo.path)
+    [restrictions] = findings(doc, "use-restrictions-missing")
+    assert restrictions["severity"] == "error" and "Attachment A" in restrictions["references"][0]
+    repo.commit("Reference the restrictions", "2025-01-03 10:00:00", {
+        "NOTICE": "Use of this model is subject to the use restrictions in Attachment A of the BigScience RAIL "
+                  "License v1.0.\n"})
+    assert not findings(scan(repo.path), "use-restrictions-missing")
+
+
+def test_cc_by_nc_upstream_relabelled_mit(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: mit\nbase_model: CohereForAI/c4ai-command-r-v01"),
+        "LICENSE": MIT_TEXT,
+    })
+    doc = scan(repo.path)
+    [conflict] = findings(doc, "declared-license-conflict")
+    assert "CC-BY-NC" in conflict["message"] or "NonCommercial" in conflict["message"]
+    assert {"upstream-license-missing", "upstream-copyright-missing"} <= rules_of(doc)
+
+
+def test_compatibility_table():
+    from auditor.checks.upstream import compatible
+
+    assert not compatible("cc-by-nc-4.0", "Source-available", "mit")
+    assert compatible("mit", "Permissive", "apache-2.0")
+    assert compatible("apache-2.0", "Permissive", "apache-2.0")
+    assert not compatible("llama-3.1-license-2024", "Proprietary Free", "apache-2.0")
+    assert compatible("llama-3.1-license-2024", "Proprietary Free", "llama-3.1-license-2024")
+
+
+def test_correctly_attributed_qwen25_finetune_is_clean(repo):
+    repo.commit("Upload", "2025-03-01 10:00:00", {
+        "README.md": card("license: apache-2.0\nbase_model: Qwen/Qwen2.5-7B-Instruct") + "# Qwen2.5-7B-JA\n",
+        "LICENSE": "Copyright 2024 Alibaba Cloud\n\n" + (LICENSES / "apache-2.0.txt").read_text(),
+        "config.json": config_json("Qwen2ForCausalLM", "qwen2", hidden_size=3584, intermediate_size=18944,
+                                   num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
+                                   vocab_size=152064),
+    })
+    doc = scan(repo.path)
+    assert [f["rule"] for f in doc["findings"] if f["severity"] != "info"] == []
+
+
+def test_license_file_mismatch(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0"), "LICENSE": MIT_TEXT})
+    [mismatch] = findings(scan(repo.path), "license-file-mismatch")
+    assert mismatch["subject"] == "LICENSE" and "MIT" in mismatch["message"]
