@@ -56,13 +56,16 @@ def cli() -> None:
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory of extra rule files (repeatable).")
 @click.option("--revision", help="Audit this revision instead of HEAD.")
+@click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
+              help="Waivers file, in addition to the repo's own .auditor.yaml.")
 def scan(target: str, fmt: str, output: Path | None, fail_on: str, rule_dirs: tuple[Path, ...],
-         revision: str | None) -> int:
+         revision: str | None, waivers: Path | None) -> int:
     """Audit TARGET: a git working tree, a bare repo, or a plain folder."""
     from auditor.pipeline import Options, audit
 
     progress = _progress()
-    result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, progress=progress))
+    result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, waivers=waivers,
+                                   progress=progress))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
     report = render(fmt, result)
@@ -91,11 +94,29 @@ def identify(paths: tuple[Path, ...], fmt: str) -> int:
 
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def list_rules(fmt: str) -> int:
+@click.option("--explain", "explain", metavar="ID", help="Print one rule's description, clauses and remediation.")
+def list_rules(fmt: str, explain: str | None) -> int:
     """List the rules this version implements."""
     from auditor.engine import load_rules
 
     ruleset = load_rules()
+    if explain:
+        rule = ruleset.get(explain)
+        if rule is None:
+            raise AuditorError(f"no rule {explain!r}; `auditor rules` lists them")
+        if fmt == "json":
+            click.echo(json.dumps(rule.to_dict(), indent=2, ensure_ascii=False))
+            return 0
+        click.echo(f"{rule.id} ({rule.severity}): {rule.title}\n")
+        click.echo(click.wrap_text(rule.description, 88) + "\n")
+        if rule.references:
+            click.echo("Clauses and references:")
+            for reference in rule.references:
+                click.echo(f"  - {reference}")
+            click.echo()
+        click.echo("Remediation:\n" + click.wrap_text(rule.remediation, 88, initial_indent="  ",
+                                                       subsequent_indent="  "))
+        return 0
     if fmt == "json":
         click.echo(json.dumps({"rules_digest": ruleset.digest, "rules": [r.to_dict() for r in ruleset.rules]},
                               indent=2, ensure_ascii=False))

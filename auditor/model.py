@@ -147,6 +147,21 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An accepted finding's waiver, as it applied to this audit."""
+
+    reason: str
+    comment: str
+    expires: str | None
+    expired: bool
+    source: str  # the waivers file it came from
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "comment": self.comment, "expires": self.expires,
+                "expired": self.expired, "source": self.source}
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: str
@@ -155,6 +170,11 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     remediation: str = ""
     references: tuple[str, ...] = ()
+    waiver: Waiver | None = None
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None and not self.waiver.expired
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,6 +185,7 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "remediation": self.remediation,
             "references": list(self.references),
+            "waiver": self.waiver.to_dict() if self.waiver else None,
         }
 
 
@@ -300,13 +321,17 @@ class Audit:
     fail_on: str
 
     def counts(self) -> dict[str, int]:
-        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+        """Findings by severity; waived ones are counted apart and do not count toward --fail-on."""
+        active = [f for f in self.findings if not f.waived]
+        counts = {s: sum(1 for f in active if f.severity == s) for s in SEVERITIES}
+        counts["waived"] = len(self.findings) - len(active)
+        return counts
 
     def failed(self) -> bool:
         if self.fail_on == "never":
             return False
         limit = severity_rank(self.fail_on)
-        return any(severity_rank(f.severity) <= limit for f in self.findings)
+        return any(severity_rank(f.severity) <= limit for f in self.findings if not f.waived)
 
     def to_dict(self) -> dict[str, Any]:
         facts = self.facts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from auditor.facts.timeline import build_timeline
 from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.sources.base import Blob, Change
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
+from auditor.waivers import REPO_FILE, apply_waivers, parse_waivers
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Options:
     revision: str | None = None
     rule_dirs: tuple[Path, ...] = ()
     fail_on: str = "error"
+    waivers: Path | None = None  # in addition to the repo's own .auditor.yaml
+    today: datetime.date | None = None  # for waiver expiry; default: today in UTC
     progress: Callable[[int], None] | None = None  # called with the number of commits read so far
 
 
@@ -33,16 +37,24 @@ def audit(target: str, options: Options = Options()) -> Audit:
     if target.startswith("hf://"):
         raise AuditorError("hf:// targets are not supported by this version; audit a local clone")
     rules = load_rules(options.rule_dirs)
-    source = open_local(Path(target), options.revision)
-    if isinstance(source, FolderSource):
-        facts = _folder_facts(source)
-    else:
+    waivers = []
+    if options.waivers is not None:
         try:
-            facts = _git_facts(source, options.progress)
-        finally:
-            source.close()
-    return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts,
-                 findings=run_checks(rules, facts), fail_on=options.fail_on)
+            waivers += parse_waivers(options.waivers.read_text(encoding="utf-8"), str(options.waivers))
+        except OSError as exc:
+            raise AuditorError(f"cannot read --waivers {options.waivers}: {exc.strerror}") from exc
+    source = open_local(Path(target), options.revision)
+    try:
+        facts = _folder_facts(source) if isinstance(source, FolderSource) else _git_facts(source, options.progress)
+        repo_waivers = source.read_root_file(REPO_FILE)
+    finally:
+        source.close()
+    if repo_waivers is not None:
+        waivers += parse_waivers(repo_waivers, REPO_FILE)
+    today = options.today or datetime.datetime.now(datetime.timezone.utc).date()
+    findings = apply_waivers(run_checks(rules, facts), waivers, today)
+    return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts, findings=findings,
+                 fail_on=options.fail_on)
 
 
 def _with_lineage(facts: Facts, source: GitSource | FolderSource, license_keys: frozenset[str]) -> Facts:

@@ -21,9 +21,11 @@ def test_json_is_byte_identical_across_runs_and_has_the_schema(tmp_path):
     assert doc["schema"] == "model-audit/1"
     assert doc["tool"]["version"] == __version__ and doc["tool"]["rules_digest"].startswith("sha256:")
     assert len(doc["target"]["revision"]) == 40 and doc["target"]["commits_scanned"] == 7
-    assert doc["summary"] == {"error": 0, "warning": 2, "info": 0, "fail_on": "error", "verdict": "pass"}
+    assert doc["summary"] == {"error": 0, "warning": 2, "info": 0, "waived": 0, "fail_on": "error",
+                              "verdict": "pass"}
     finding = doc["findings"][0]
-    assert list(finding) == ["rule", "severity", "message", "subject", "evidence", "remediation", "references"]
+    assert list(finding) == ["rule", "severity", "message", "subject", "evidence", "remediation", "references",
+                             "waiver"]
     assert list(finding["evidence"][0]) == ["commit", "date", "path", "line", "excerpt"]
 
 

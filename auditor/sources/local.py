@@ -243,6 +243,15 @@ class GitSource:
             if proc.stdout:
                 proc.stdout.close()
 
+    def read_root_file(self, name: str) -> str | None:
+        """A small file at the repo root at the revision (the waivers file), or None."""
+        if self.revision is None:
+            return None
+        if self._cat is None:
+            self._cat = CatFile(self._git_dir)
+        kind, data = self._cat.read(f"{self.revision}:{name}", limit=1 << 20)
+        return data.decode("utf-8", "replace") if kind == "blob" and data is not None else None
+
     def close(self) -> None:
         if self._cat is not None:
             self._cat.close()
@@ -303,6 +312,13 @@ class FolderSource:
             raise OSError("symbolic link (not followed)")
         with full.open("rb") as handle:
             yield handle
+
+    def read_root_file(self, name: str) -> str | None:
+        blob = self.read(name) if (self._root / name).is_file() else None
+        return blob.data.decode("utf-8", "replace") if blob and blob.data is not None else None
+
+    def close(self) -> None:
+        pass
 
     def read(self, rel: str) -> Blob:
         full = self._root / rel

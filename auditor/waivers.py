@@ -1,0 +1,72 @@
+"""Accepted findings: `.auditor.yaml` at the repo root and `--waivers FILE`.
+
+A waiver matches on rule id plus subject (a glob), never on message text. A waived finding is still
+reported, marked as waived, and does not count toward --fail-on; an expired waiver stops applying
+and the finding says so.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+from dataclasses import dataclass, replace
+
+import yaml
+
+from auditor.errors import AuditorError
+from auditor.model import Finding, Waiver
+
+REASONS = ("license-acquired", "not-distributed", "upstream-permission", "false-positive", "other")
+REPO_FILE = ".auditor.yaml"
+
+
+@dataclass(frozen=True)
+class WaiverRule:
+    rule: str
+    subject: str
+    reason: str
+    comment: str
+    expires: datetime.date | None
+    source: str
+
+
+def parse_waivers(text: str, source: str) -> list[WaiverRule]:
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise AuditorError(f"{source}: invalid YAML ({str(exc).splitlines()[0]})") from exc
+    entries = data.get("waivers") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise AuditorError(f"{source}: expected a `waivers:` list")
+    found = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not entry.get("rule") or not entry.get("subject"):
+            raise AuditorError(f"{source}: waiver {number} needs `rule` and `subject`")
+        reason = str(entry.get("reason", ""))
+        if reason not in REASONS:
+            raise AuditorError(f"{source}: waiver {number}: reason must be one of {', '.join(REASONS)}")
+        expires = entry.get("expires")
+        if expires is not None and not isinstance(expires, datetime.date):
+            try:
+                expires = datetime.date.fromisoformat(str(expires))
+            except ValueError as exc:
+                raise AuditorError(f"{source}: waiver {number}: expires must be a date (YYYY-MM-DD)") from exc
+        found.append(WaiverRule(rule=str(entry["rule"]), subject=str(entry["subject"]), reason=reason,
+                                comment=str(entry.get("comment", "")), expires=expires, source=source))
+    return found
+
+
+def apply_waivers(findings: tuple[Finding, ...], waivers: list[WaiverRule],
+                  today: datetime.date) -> tuple[Finding, ...]:
+    out = []
+    for finding in findings:
+        match = next((w for w in waivers if w.rule == finding.rule
+                      and fnmatch.fnmatchcase(finding.subject, w.subject)), None)
+        if match is None:
+            out.append(finding)
+            continue
+        expired = match.expires is not None and match.expires < today
+        out.append(replace(finding, waiver=Waiver(
+            reason=match.reason, comment=match.comment,
+            expires=match.expires.isoformat() if match.expires else None, expired=expired, source=match.source)))
+    return tuple(out)
