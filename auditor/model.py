@@ -248,6 +248,25 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class HeaderLoss:
+    """A source file whose copyright or license header disappeared in a commit."""
+
+    path: str
+    commit: Commit
+    lost: tuple[str, ...]  # what the header said before: license names and copyright statements
+    line: int | None
+
+
+@dataclass(frozen=True)
+class UnmarkedChange:
+    """A source file with an upstream header, modified later without a change notice."""
+
+    path: str
+    commit: Commit  # the latest modification
+    header: str
+
+
+@dataclass(frozen=True)
 class Target:
     kind: str  # git | bare | folder
     path: str
@@ -281,6 +300,8 @@ class Facts:
     lineage: tuple[Candidate, ...] = ()  # best first
     layout: LayoutMatch | None = None  # how the repo's tensors fit a known layout, if any does
     model_notes: tuple[str, ...] = ()  # model files that could not be read, and why
+    header_losses: tuple[HeaderLoss, ...] = ()
+    unmarked_changes: tuple[UnmarkedChange, ...] = ()
 
 
 @dataclass(frozen=True)

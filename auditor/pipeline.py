@@ -14,8 +14,8 @@ from auditor.facts.card import parse_card
 from auditor.facts.layout import best_layout, structure
 from auditor.facts.lineage import infer_lineage
 from auditor.facts.model_files import read_model_files
-from auditor.facts.paths import CARD
-from auditor.facts.text import decode, text_facts
+from auditor.facts.paths import CARD, CODE
+from auditor.facts.text import decode, header_facts, text_facts
 from auditor.facts.timeline import build_timeline
 from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.sources.base import Blob, Change
@@ -76,12 +76,14 @@ def _git_facts(source: GitSource, progress: Callable[[int], None] | None) -> Fac
         return source.read(commit.sha, change.path, change.new_mode, change.new_blob)
 
     def facts_at(commit: Commit, change: Change) -> TextFacts:
+        analyse = header_facts if change.kind == CODE else text_facts
         # A link's target depends on the commit, so only plain blobs are cached by id.
         if change.new_mode == SYMLINK_MODE:
-            return text_facts(read_blob(commit, change))
-        if change.new_blob not in cache:
-            cache[change.new_blob] = text_facts(read_blob(commit, change))
-        return cache[change.new_blob]
+            return analyse(read_blob(commit, change))
+        key = f"{change.kind}:{change.new_blob}"
+        if key not in cache:
+            cache[key] = analyse(read_blob(commit, change))
+        return cache[key]
 
     timeline = build_timeline(history, read_blob, facts_at)
     target = Target(kind=source.kind, path=source.path, revision=source.revision,
@@ -89,7 +91,8 @@ def _git_facts(source: GitSource, progress: Callable[[int], None] | None) -> Fac
                     history_boundary=history.boundary)
     facts = Facts(target=target, card=timeline.card, card_path=timeline.card_path,
                   license_files=timeline.license_files, timeline=timeline.events, gaps=timeline.gaps,
-                  readme_text=timeline.card_text, readme_facts=timeline.readme_facts)
+                  readme_text=timeline.card_text, readme_facts=timeline.readme_facts,
+                  header_losses=timeline.header_losses, unmarked_changes=timeline.unmarked_changes)
     return _with_lineage(facts, source, timeline.license_keys_seen)
 
 

@@ -54,7 +54,8 @@ def test_rules_lists_implemented_rules():
     assert ids == ["license-missing", "license-metadata-invalid", "history-incomplete", "license-removed",
                    "attribution-restored-late", "undisclosed-base-model", "renamed-tensors", "upstream-license-missing",
                    "upstream-copyright-missing", "upstream-notice-missing", "declared-license-conflict",
-                   "naming-requirement", "use-restrictions-missing", "license-file-mismatch"]
+                   "naming-requirement", "use-restrictions-missing", "license-file-mismatch",
+                   "code-notice-removed"]
     assert "attribution-restored-late" in run_cli("rules").stdout
 
 

@@ -119,3 +119,44 @@ def test_license_file_mismatch(repo):
         "README.md": card("license: apache-2.0"), "LICENSE": MIT_TEXT})
     [mismatch] = findings(scan(repo.path), "license-file-mismatch")
     assert mismatch["subject"] == "LICENSE" and "MIT" in mismatch["message"]
+
+
+MODELING_HEADER = '''# coding=utf-8
+# Copyright 2022 EleutherAI and the HuggingFace Inc. team. All rights reserved.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+'''
+MODELING_BODY = "import torch\n\n\nclass MyLlamaForCausalLM(torch.nn.Module):\n    pass\n"
+
+
+def test_modeling_file_whose_apache_header_is_stripped(repo):
+    repo.commit("Add model code", "2025-01-01 10:00:00", {
+        "README.md": card(), "LICENSE": MIT_TEXT, "modeling_my.py": MODELING_HEADER + MODELING_BODY})
+    stripped = repo.commit("Clean up code", "2025-01-05 10:00:00", {"modeling_my.py": MODELING_BODY + "# tidy\n"})
+    doc = scan(repo.path)
+    [removed] = [f for f in findings(doc, "code-notice-removed") if f["severity"] == "warning"]
+    assert removed["subject"] == "modeling_my.py"
+    assert removed["evidence"][0]["commit"] == stripped and removed["evidence"][0]["line"] == 2
+    assert "EleutherAI" in removed["message"] and "Apache" in removed["message"]
+    assert removed["references"][0].startswith("Apache-2.0 4(c)")
+
+
+def test_modified_upstream_file_without_change_notice_is_info(repo):
+    repo.commit("Add model code", "2025-01-01 10:00:00", {
+        "README.md": card(), "LICENSE": MIT_TEXT, "modeling_my.py": MODELING_HEADER + MODELING_BODY})
+    repo.commit("Tweak", "2025-01-05 10:00:00", {"modeling_my.py": MODELING_HEADER + MODELING_BODY + "X = 1\n"})
+    [info] = findings(scan(repo.path), "code-notice-removed")
+    assert info["severity"] == "info" and "without a notice" in info["message"]
+    repo.commit("Mark it", "2025-01-06 10:00:00", {
+        "modeling_my.py": MODELING_HEADER + "# Modified by Example Labs, 2025: added X.\n" + MODELING_BODY + "X = 1\n"})
+    assert not findings(scan(repo.path), "code-notice-removed")

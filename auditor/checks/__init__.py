@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from auditor.checks import history, lineage, metadata, policy, upstream
+from auditor.checks import code, history, lineage, metadata, policy, upstream
 from auditor.model import Facts, Finding, RuleInfo
 
 Check = Callable[[Facts, RuleInfo], Iterable[Finding]]
@@ -27,5 +27,6 @@ CHECKS: dict[str, Check] = {
     "naming-requirement": upstream.naming_requirement,
     "use-restrictions-missing": upstream.use_restrictions_missing,
     "license-file-mismatch": upstream.license_file_mismatch,
+    "code-notice-removed": code.code_notice_removed,
     "denied-licenses": policy.denied_licenses,
 }

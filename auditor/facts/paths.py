@@ -13,6 +13,7 @@ from auditor.resources import rules_dir
 
 LICENSE = "license"
 CARD = "card"
+CODE = "code"
 WEIGHTS = "weights"
 
 
@@ -21,16 +22,19 @@ class PathRules:
     license_basename: re.Pattern[str]
     license_folder: re.Pattern[str]
     card: re.Pattern[str]
+    code: re.Pattern[str]
     weights: re.Pattern[str]
     lineage: tuple[re.Pattern[str], ...]
 
     def kind(self, path: str) -> str | None:
-        """license, card, weights, or None for a path the audit ignores."""
+        """license, card, code, weights, or None for a path the audit ignores."""
         folder, name = posixpath.split(path)
         if self.license_basename.match(name) or self.license_folder.match(posixpath.basename(folder)):
             return LICENSE
         if not folder and self.card.match(name):
             return CARD
+        if self.code.search(path):
+            return CODE
         if self.weights.search(name):
             return WEIGHTS
         return None
@@ -48,6 +52,7 @@ def path_rules() -> PathRules:
         license_basename=re.compile(data["license"]["basename"], flags),
         license_folder=re.compile(data["license"]["folder"], flags),
         card=re.compile(data["card"], flags),
+        code=re.compile(data["code"], flags),
         weights=re.compile(data["weights"], flags),
         lineage=tuple(re.compile(p, flags) for p in data["lineage"]),
     )

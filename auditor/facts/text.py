@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.licenses import identify_normalised
 from auditor.facts.normalise import NormalisedText
@@ -21,16 +24,42 @@ def decode(data: bytes) -> str | None:
     return text.removeprefix("\ufeff")
 
 
-def text_facts(blob: Blob) -> TextFacts:
+def _readable(blob: Blob) -> str | TextFacts:
+    """The text, or the facts of a blob that cannot be read as text."""
     if blob.data is None:
         return TextFacts(unreadable=blob.unreadable or "unreadable")
     text = decode(blob.data)
-    if text is None:
-        return TextFacts(unreadable="binary file")
+    return TextFacts(unreadable="binary file") if text is None else text
+
+
+def _analyse(text: str) -> tuple[TextFacts, NormalisedText]:
     copyrights = tuple(find_copyrights(text))
     normalised = NormalisedText(text)
     # Without copyright lines: a changed year must change neither the identification nor the digest
     # that recognises the same unidentified text elsewhere.
     digest = normalised.digest(frozenset(c.line for c in copyrights))
-    return TextFacts(licenses=tuple(identify_normalised(normalised, digest)), copyrights=copyrights,
-                     digest=digest, markers=markers_in(normalised))
+    facts = TextFacts(licenses=tuple(identify_normalised(normalised, digest)), copyrights=copyrights, digest=digest)
+    return facts, normalised
+
+
+def text_facts(blob: Blob) -> TextFacts:
+    text = _readable(blob)
+    if isinstance(text, TextFacts):
+        return text
+    facts, normalised = _analyse(text)
+    return replace(facts, markers=markers_in(normalised))
+
+
+HEADER_LINES = 60  # a copyright and license header sits at the top of a source file
+_CHANGE_NOTICE = re.compile(r"\b(modified|modifications|changes|changed)\b", re.IGNORECASE)
+
+
+def header_facts(blob: Blob) -> TextFacts:
+    """The copyright and license header of a source file; `markers` holds "change-notice" when the
+    header says the file was modified (Apache-2.0 4(b))."""
+    text = _readable(blob)
+    if isinstance(text, TextFacts):
+        return text
+    header = "\n".join(text.splitlines()[:HEADER_LINES])
+    facts, _normalised = _analyse(header)
+    return replace(facts, markers=frozenset({"change-notice"}) if _CHANGE_NOTICE.search(header) else frozenset())

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 
 from auditor.facts.card import parse_card
 from auditor.facts.copyrights import normalise_statement
-from auditor.facts.paths import CARD
+from auditor.facts.paths import CARD, CODE
 from auditor.facts.text import decode
 from auditor.model import (
     Card,
     Commit,
     Gap,
+    HeaderLoss,
     Item,
     LicenseFile,
     Sighting,
     TextFacts,
     TimelineEvent,
+    UnmarkedChange,
     WeightUpload,
 )
 from auditor.sources.base import Blob, Change, History, RelevantCommit
@@ -42,6 +44,8 @@ class TimelineResult:
     card_path: str | None
     card_text: str
     readme_facts: TextFacts | None
+    header_losses: tuple[HeaderLoss, ...]
+    unmarked_changes: tuple[UnmarkedChange, ...]
     license_keys_seen: frozenset[str]  # every license identified in any version of any license file
 
 
@@ -81,6 +85,9 @@ class _Walk:
         self.card_text = ""
         self.readme: TextFacts | None = None  # the README's own license sections and copyrights
         self.keys_seen: set[str] = set()
+        self.headers: dict[str, TextFacts] = {}  # source file -> its header now
+        self.modified: dict[str, Commit] = {}  # source file -> its latest modification
+        self.header_losses: list[HeaderLoss] = []
 
     def commit(self, rc: RelevantCommit) -> None:
         present_before = {item for item, where in self.presence.items() if where}
@@ -89,6 +96,8 @@ class _Walk:
         for change in rc.changes:
             if change.kind == CARD:
                 self._card(rc, change)
+            elif change.kind == CODE:
+                self._code(rc, change)
             else:
                 self._license_file(rc, change)
         present_after = {item for item, where in self.presence.items() if where}
@@ -120,6 +129,21 @@ class _Walk:
         old, self.readme = self.readme, None if change.status == "D" else self.facts_at(commit, change)
         self._track(rc, change.path, old, self.readme, whole_text=False)
 
+    def _code(self, rc: RelevantCommit, change: Change) -> None:
+        path = change.path
+        old = self.headers.pop(path, None)
+        if change.status == "D":
+            self.modified.pop(path, None)
+            return  # a deleted file is gone, not stripped
+        new = self.facts_at(rc.commit, change)
+        self.headers[path] = new
+        if old is not None and _has_header(old) and not _has_header(new):
+            lost = tuple(m.name for m in old.licenses) + tuple(c.statement for c in old.copyrights)
+            line = old.copyrights[0].line if old.copyrights else old.licenses[0].start_line
+            self.header_losses.append(HeaderLoss(path, rc.commit, lost, line))
+        if old is not None:
+            self.modified[path] = rc.commit
+
     def _license_file(self, rc: RelevantCommit, change: Change) -> None:
         path = change.path
         old = self.files.pop(path, None)
@@ -142,6 +166,14 @@ class _Walk:
             self.keys_seen.update(m.key for m in new.licenses)
             for item, (line, excerpt) in items_of(path, new, whole_text).items():
                 self.presence.setdefault(item, {})[path] = Sighting(rc.commit, rc.position, path, line, excerpt)
+
+
+def _has_header(facts: TextFacts) -> bool:
+    return bool(facts.copyrights or facts.licenses)
+
+
+def _header_label(facts: TextFacts) -> str:
+    return "; ".join([c.statement for c in facts.copyrights] + [m.name for m in facts.licenses])
 
 
 def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> TimelineResult:
@@ -169,5 +201,9 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
     license_files = tuple(LicenseFile(path, facts) for path, facts in sorted(files.items()))
     return TimelineResult(events=tuple(walk.events), gaps=tuple(gaps), license_files=license_files,
                           card=walk.card, card_path=walk.card_path, card_text=walk.card_text,
-                          readme_facts=walk.readme,
+                          readme_facts=walk.readme, header_losses=tuple(walk.header_losses),
+                          unmarked_changes=tuple(
+                              UnmarkedChange(path, commit, _header_label(walk.headers[path]))
+                              for path, commit in sorted(walk.modified.items())
+                              if _has_header(walk.headers[path]) and "change-notice" not in walk.headers[path].markers),
                           license_keys_seen=frozenset(walk.keys_seen))

@@ -19,7 +19,7 @@ from typing import BinaryIO
 import git
 
 from auditor.errors import AuditorError
-from auditor.facts.paths import WEIGHTS, path_rules
+from auditor.facts.paths import CARD, LICENSE, WEIGHTS, path_rules
 from auditor.model import Commit
 from auditor.sources.base import MAX_TEXT_BYTES, Blob, Change, History, RelevantCommit
 
@@ -295,7 +295,7 @@ class FolderSource:
     def files(self) -> Iterator[tuple[str, str]]:
         """(repo path, kind) of every license-relevant file, sorted; links are not followed."""
         rules = path_rules()
-        found = [(rel, kind) for rel in self._walk() if (kind := rules.kind(rel)) not in (None, WEIGHTS)]
+        found = [(rel, kind) for rel in self._walk() if (kind := rules.kind(rel)) in (LICENSE, CARD)]
         return iter(sorted(found))
 
     def snapshot_entries(self) -> dict[str, str]:
