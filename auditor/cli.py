@@ -78,6 +78,26 @@ def scan(target: str, fmt: str, output: Path | None, fail_on: str, rule_dirs: tu
 
 
 @cli.command()
+@click.argument("target")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the notice here.")
+@click.option("--revision", help="Audit this revision instead of HEAD.")
+def notice(target: str, output: Path | None, revision: str | None) -> int:
+    """Write the NOTICE text that meets the upstream obligations a scan of TARGET finds."""
+    from auditor.notice import plan_notice
+    from auditor.pipeline import Options, audit
+
+    plan = plan_notice(audit(target, Options(revision=revision)))
+    if output:
+        _write(output, plan.text)
+        click.echo(f"notice written to {output}", err=True)
+    else:
+        click.echo(plan.text, nl=False)
+    for instruction in plan.instructions:
+        click.echo(f"to do: {instruction}", err=True)
+    return 0
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def identify(paths: tuple[Path, ...], fmt: str) -> int:

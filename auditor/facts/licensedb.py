@@ -129,6 +129,16 @@ def _read_reference(path: Path) -> tuple[str, bool, str]:
     return path.name.removesuffix(".LICENSE"), usable, text
 
 
+def reference_text(key: str) -> str | None:
+    """The license text LicenseDB carries for a key, or None."""
+    root, _version = _data_root()
+    path = root / f"{key}.LICENSE"
+    if not path.is_file():
+        return None
+    _key, _usable, text = _read_reference(path)
+    return text.strip("\n") or None
+
+
 def build_index() -> ReferenceIndex:
     root, _version = _data_root()
     keys: list[str] = []

@@ -23,6 +23,7 @@ class Obligation:
     url: str | None = None  # where the publisher hosts the referenced text (a use policy)
     markers: tuple[str, ...] = ()  # normalised phrases that show the obligation is met
     prefix: str | None = None  # naming: what the model name must begin with
+    policy: str | None = None  # use-restrictions: what the restrictions are called
     in_text: bool = False  # the license text itself carries what the obligation asks for
 
 
@@ -75,6 +76,7 @@ def _defined() -> tuple[tuple[LicenseInfo, ...], tuple[Form, ...]]:
         obligations = tuple(
             Obligation(kind=o["kind"], clause=o["clause"], url=o.get("url"),
                        markers=tuple(phrase(m) for m in o.get("markers", ())), prefix=o.get("prefix"),
+                       policy=o.get("policy"),
                        in_text=bool(o.get("in_text")))
             for o in data.get("obligations", ()))
         info = LicenseInfo(key=data["key"], name=data["name"], publisher=data.get("publisher"),
