@@ -15,7 +15,7 @@ import click
 
 from auditor import __version__
 from auditor.errors import AuditorError
-from auditor.reports import FORMATS, render
+from auditor.reports import FORMATS, SUFFIXES, render
 
 # Commands import what they need when they run, so that each pays only for its own start-up.
 
@@ -49,8 +49,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("target")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report here instead of stdout.")
+@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a report here instead of stdout; repeatable. The suffix picks the format "
+                   "(.html .json .sarif .md .txt), else --format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
               show_default=True, help="Exit 1 when a finding is at least this severe.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
@@ -58,7 +59,7 @@ def cli() -> None:
 @click.option("--revision", help="Audit this revision instead of HEAD.")
 @click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
               help="Waivers file, in addition to the repo's own .auditor.yaml.")
-def scan(target: str, fmt: str, output: Path | None, fail_on: str, rule_dirs: tuple[Path, ...],
+def scan(target: str, fmt: str, outputs: tuple[Path, ...], fail_on: str, rule_dirs: tuple[Path, ...],
          revision: str | None, waivers: Path | None) -> int:
     """Audit TARGET: a git working tree, a bare repo, or a plain folder."""
     from auditor.pipeline import Options, audit
@@ -68,12 +69,11 @@ def scan(target: str, fmt: str, output: Path | None, fail_on: str, rule_dirs: tu
                                    progress=progress))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
-    report = render(fmt, result)
-    if output:
-        _write(output, report)
+    for output in outputs:
+        _write(output, render(SUFFIXES.get(output.suffix.lower(), fmt), result))
         click.echo(f"report written to {output}", err=True)
-    else:
-        click.echo(report, nl=False)
+    if not outputs:
+        click.echo(render(fmt, result), nl=False)
     return 1 if result.failed() else 0
 
 
@@ -161,13 +161,15 @@ def demo(output_dir: Path) -> int:
         raise AuditorError(str(exc)) from exc
     result = audit(str(repo))
     written = []
-    for fmt, name in (("text", "report.txt"), ("json", "report.json")):
+    for fmt, name in (("html", "report.html"), ("text", "report.txt"), ("json", "report.json"),
+                      ("sarif", "report.sarif"), ("markdown", "report.md")):
         _write(output_dir / name, render(fmt, result))
         written.append(output_dir / name)
     counts = result.counts()
     click.echo(f"Audited the demo repo {repo}: {counts['error']} errors, {counts['warning']} warnings.")
-    for path in written:
-        click.echo(f"  {path}")
+    click.echo(f"Open the audit report: {written[0].resolve()}")
+    for path in written[1:]:
+        click.echo(f"  also: {path}")
     return 0
 
 

@@ -274,12 +274,14 @@ class Target:
     commits_scanned: int
     history_complete: bool
     history_boundary: Commit | None = None  # oldest reachable commit when history was cut
+    revision_date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "path": self.path,
             "revision": self.revision,
+            "revision_date": self.revision_date,
             "commits_scanned": self.commits_scanned,
             "history_complete": self.history_complete,
         }
@@ -340,6 +342,7 @@ class Audit:
     facts: Facts
     findings: tuple[Finding, ...]
     fail_on: str
+    rules: tuple[RuleInfo, ...] = ()  # the rules the audit ran, for reports that describe them
 
     def counts(self) -> dict[str, int]:
         """Findings by severity; waived ones are counted apart and do not count toward --fail-on."""

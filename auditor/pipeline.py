@@ -54,7 +54,7 @@ def audit(target: str, options: Options = Options()) -> Audit:
     today = options.today or datetime.datetime.now(datetime.timezone.utc).date()
     findings = apply_waivers(run_checks(rules, facts), waivers, today)
     return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts, findings=findings,
-                 fail_on=options.fail_on)
+                 fail_on=options.fail_on, rules=rules.rules)
 
 
 def _with_lineage(facts: Facts, source: GitSource | FolderSource, license_keys: frozenset[str]) -> Facts:
@@ -88,7 +88,8 @@ def _git_facts(source: GitSource, progress: Callable[[int], None] | None) -> Fac
     timeline = build_timeline(history, read_blob, facts_at)
     target = Target(kind=source.kind, path=source.path, revision=source.revision,
                     commits_scanned=history.total, history_complete=history.complete,
-                    history_boundary=history.boundary)
+                    history_boundary=history.boundary,
+                    revision_date=history.head.date if history.head else None)
     facts = Facts(target=target, card=timeline.card, card_path=timeline.card_path,
                   license_files=timeline.license_files, timeline=timeline.events, gaps=timeline.gaps,
                   readme_text=timeline.card_text, readme_facts=timeline.readme_facts,

@@ -94,3 +94,17 @@ def config_json(architecture: str, model_type: str, **sizes) -> str:
 def index_json(names) -> str:
     return json.dumps({"metadata": {"total_size": 0},
                        "weight_map": {name: "model-00001-of-00002.safetensors" for name in names}})
+
+
+HOSTILE_TITLE = "<script>alert('title')</script> Remove license"
+HOSTILE_AUTHOR = "Mallory \"><img src=x onerror=alert('author')> <mallory@example.com>"
+HOSTILE_FILE = "LICENSE-\"><img src=x onerror=alert('file')>.txt"
+HOSTILE_LINK = "javascript:alert('link')"
+
+
+def build_hostile_repo(repo) -> None:
+    """Repo strings that try to run script in a report: commit title, author, file name, card link."""
+    repo.commit("Add", "2025-01-01 10:00:00", {
+        "README.md": f"---\nlicense: other\nlicense_name: x\nlicense_link: \"{HOSTILE_LINK}\"\n---\n# <b>Model</b>\n",
+        HOSTILE_FILE: MIT_TEXT})
+    repo.commit(HOSTILE_TITLE, "2025-01-02 10:00:00", {HOSTILE_FILE: None}, author=HOSTILE_AUTHOR)

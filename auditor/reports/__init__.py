@@ -11,8 +11,13 @@ from auditor.model import Audit
 _RENDERERS = {
     "json": ("auditor.reports.json", "render_json"),
     "text": ("auditor.reports.text", "render_text"),
+    "html": ("auditor.reports.html", "render_html"),
+    "sarif": ("auditor.reports.sarif", "render_sarif"),
+    "markdown": ("auditor.reports.markdown", "render_markdown"),
 }
 FORMATS = tuple(sorted(_RENDERERS))
+# --output PATH picks its format by suffix.
+SUFFIXES = {".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".sarif": "sarif", ".md": "markdown"}
 
 
 def render(fmt: str, audit: Audit) -> str:

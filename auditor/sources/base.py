@@ -43,3 +43,4 @@ class History:
     total: int  # commits scanned, relevant or not
     complete: bool
     boundary: Commit | None  # where the available history stops, when it is incomplete
+    head: Commit | None = None  # the audited revision

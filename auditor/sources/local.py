@@ -141,6 +141,7 @@ class GitSource:
         relevant: list[RelevantCommit] = []
         total = 0
         oldest: tuple[str, str, int, str, str] | None = None
+        head: Commit | None = None
         tokens = _tokens(proc.proc.stdout)
         token = next(tokens, None)
         while token is not None:
@@ -169,6 +170,8 @@ class GitSource:
                                       new_mode=new_mode, old_blob=old_blob, new_blob=new_blob))
             oldest = (sha.decode(), parents.decode(), int(stamp), author.decode("utf-8", "replace"),
                       title.decode("utf-8", "replace"))
+            if head is None:
+                head = _commit(*oldest)
             if changes or weights:
                 relevant.append(RelevantCommit(commit=_commit(*oldest), position=total - 1,
                                                changes=tuple(changes), weights=tuple(weights)))
@@ -184,7 +187,7 @@ class GitSource:
                            weights=rc.weights)
             for rc in reversed(relevant)
         )
-        return History(commits=ordered, total=total, complete=complete, boundary=boundary)
+        return History(commits=ordered, total=total, complete=complete, boundary=boundary, head=head)
 
     def read(self, commit: str, change_path: str, mode: str, blob: str) -> Blob:
         """The content a path has at a commit; links are followed inside the repo only."""
