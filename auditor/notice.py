@@ -48,6 +48,9 @@ def _section(upstream: Upstream) -> tuple[list[str], list[str]]:
     naming = info.obligation("naming")
     if naming and naming.prefix:
         todo.append(f'Begin the model name with "{naming.prefix}".')
+    limits = info.obligation("field-of-use")
+    if limits:
+        todo.append(f"Know the field-of-use limit: {limits.clause}.")
     return lines, todo
 
 
