@@ -59,14 +59,15 @@ def cli() -> None:
 @click.option("--revision", help="Audit this revision instead of HEAD.")
 @click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
               help="Waivers file, in addition to the repo's own .auditor.yaml.")
+@click.option("--offline", is_flag=True, help="hf:// targets: use only what earlier runs cached.")
 def scan(target: str, fmt: str, outputs: tuple[Path, ...], fail_on: str, rule_dirs: tuple[Path, ...],
-         revision: str | None, waivers: Path | None) -> int:
-    """Audit TARGET: a git working tree, a bare repo, or a plain folder."""
+         revision: str | None, waivers: Path | None, offline: bool) -> int:
+    """Audit TARGET: a git working tree, a bare repo, a plain folder, or hf://org/name[@revision]."""
     from auditor.pipeline import Options, audit
 
     progress = _progress()
     result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, waivers=waivers,
-                                   progress=progress))
+                                   offline=offline, progress=progress))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
     for output in outputs:

@@ -268,7 +268,7 @@ class UnmarkedChange:
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # git | bare | folder
+    kind: str  # git | bare | folder | hub
     path: str
     revision: str | None
     commits_scanned: int
@@ -279,7 +279,8 @@ class Target:
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
-            "path": self.path,
+            # A Hub target is named by its repo id, a local one by its path.
+            "repo_id" if self.kind == "hub" else "path": self.path,
             "revision": self.revision,
             "revision_date": self.revision_date,
             "commits_scanned": self.commits_scanned,

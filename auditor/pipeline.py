@@ -19,6 +19,7 @@ from auditor.facts.text import decode, header_facts, text_facts
 from auditor.facts.timeline import build_timeline
 from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.sources.base import Blob, Change
+from auditor.sources.hub import HubSource
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
 from auditor.waivers import REPO_FILE, apply_waivers, parse_waivers
 
@@ -29,13 +30,12 @@ class Options:
     rule_dirs: tuple[Path, ...] = ()
     fail_on: str = "error"
     waivers: Path | None = None  # in addition to the repo's own .auditor.yaml
+    offline: bool = False  # hf:// targets: use only the cache
     today: datetime.date | None = None  # for waiver expiry; default: today in UTC
     progress: Callable[[int], None] | None = None  # called with the number of commits read so far
 
 
 def audit(target: str, options: Options = Options()) -> Audit:
-    if target.startswith("hf://"):
-        raise AuditorError("hf:// targets are not supported by this version; audit a local clone")
     rules = load_rules(options.rule_dirs)
     waivers = []
     if options.waivers is not None:
@@ -43,7 +43,10 @@ def audit(target: str, options: Options = Options()) -> Audit:
             waivers += parse_waivers(options.waivers.read_text(encoding="utf-8"), str(options.waivers))
         except OSError as exc:
             raise AuditorError(f"cannot read --waivers {options.waivers}: {exc.strerror}") from exc
-    source = open_local(Path(target), options.revision)
+    if target.startswith("hf://"):
+        source: GitSource | FolderSource | HubSource = HubSource(target, options.revision, options.offline)
+    else:
+        source = open_local(Path(target), options.revision)
     try:
         facts = _folder_facts(source) if isinstance(source, FolderSource) else _git_facts(source, options.progress)
         repo_waivers = source.read_root_file(REPO_FILE)
@@ -57,7 +60,8 @@ def audit(target: str, options: Options = Options()) -> Audit:
                  fail_on=options.fail_on, rules=rules.rules)
 
 
-def _with_lineage(facts: Facts, source: GitSource | FolderSource, license_keys: frozenset[str]) -> Facts:
+def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
+                  license_keys: frozenset[str]) -> Facts:
     files = read_model_files(source)
     found = structure(files.tensors.names)
     layout = best_layout(found, files.config, files.architectures) if found else None
@@ -68,7 +72,8 @@ def _with_lineage(facts: Facts, source: GitSource | FolderSource, license_keys: 
     return replace(facts, lineage=tuple(lineage), layout=layout, model_notes=files.notes)
 
 
-def _git_facts(source: GitSource, progress: Callable[[int], None] | None) -> Facts:
+def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None) -> Facts:
+    """A source with history: a local git repo or the Hub."""
     history = source.history(progress)
     cache: dict[str, TextFacts] = {}
 

@@ -8,7 +8,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.facts.tensors import TensorInventory, read_index, read_safetensors_header
+from auditor.facts.tensors import TensorInventory, read_index
 from auditor.facts.text import decode
 
 _MAX_SHARD_HEADERS = 400  # a 163-shard checkpoint has 163; more is a sign of something else
@@ -56,7 +56,7 @@ def _token_strings(value: Any) -> set[str]:
 
 
 def read_model_files(source) -> ModelFiles:
-    """`source` gives snapshot_entries(), read_at_revision() and open_blob()."""
+    """`source` gives snapshot_entries(), read_at_revision() and safetensors_header()."""
     entries = source.snapshot_entries()
     notes: list[str] = []
 
@@ -118,11 +118,7 @@ def read_model_files(source) -> ModelFiles:
     sources: list[str] = []
     shards = sorted(p for p in entries if p.endswith(".safetensors"))
     for path in shards[:_MAX_SHARD_HEADERS]:
-        try:
-            with source.open_blob(entries[path]) as stream:
-                shapes, why = read_safetensors_header(stream)
-        except OSError as exc:
-            shapes, why = None, str(exc)
+        shapes, why = source.safetensors_header(path, entries[path])
         if shapes is None:
             notes.append(f"{path}: {why}")
             continue

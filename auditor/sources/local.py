@@ -20,6 +20,7 @@ import git
 
 from auditor.errors import AuditorError
 from auditor.facts.paths import CARD, LICENSE, WEIGHTS, path_rules
+from auditor.facts.tensors import read_safetensors_header
 from auditor.model import Commit
 from auditor.sources.base import MAX_TEXT_BYTES, Blob, Change, History, RelevantCommit
 
@@ -255,6 +256,9 @@ class GitSource:
         kind, data = self._cat.read(f"{self.revision}:{name}", limit=1 << 20)
         return data.decode("utf-8", "replace") if kind == "blob" and data is not None else None
 
+    def safetensors_header(self, _path: str, entry: tuple[str, str]) -> tuple[dict | None, str | None]:
+        return _header_from(self, entry)
+
     def close(self) -> None:
         if self._cat is not None:
             self._cat.close()
@@ -316,6 +320,9 @@ class FolderSource:
         with full.open("rb") as handle:
             yield handle
 
+    def safetensors_header(self, _path: str, entry: str) -> tuple[dict | None, str | None]:
+        return _header_from(self, entry)
+
     def read_root_file(self, name: str) -> str | None:
         blob = self.read(name) if (self._root / name).is_file() else None
         return blob.data.decode("utf-8", "replace") if blob and blob.data is not None else None
@@ -337,6 +344,15 @@ class FolderSource:
             return Blob(data=real.read_bytes())
         except OSError as exc:
             return Blob(data=None, unreadable=f"unreadable ({exc.strerror})")
+
+
+def _header_from(source: GitSource | FolderSource, entry) -> tuple[dict | None, str | None]:
+    """A safetensors header read from the start of a local blob; the rest is never read."""
+    try:
+        with source.open_blob(entry) as stream:
+            return read_safetensors_header(stream)
+    except OSError as exc:
+        return None, str(exc)
 
 
 def open_local(path: Path, revision: str | None) -> GitSource | FolderSource:

@@ -1,0 +1,199 @@
+"""A local stand-in for the Hugging Face Hub on 127.0.0.1, serving fixture git repos through the
+HTTP endpoints huggingface_hub calls (it honours HF_ENDPOINT).
+
+Faithful where the auditor depends on it: paginated commit and tree listings (Link headers),
+X-Repo-Commit and ETag on file responses, HEAD and range requests (safetensors headers), and
+401 / 404 / 429 answers with the X-Error-Code values the Hub sends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from collections import Counter
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+
+
+class HubStub:
+    def __init__(self, commits_page: int = 50, tree_page: int = 1000) -> None:
+        self.repos: dict[str, Path] = {}
+        self.errors: dict[str, tuple[int, str | None]] = {}  # repo id -> (status, X-Error-Code)
+        self.rate_limited: Counter = Counter()  # repo id -> 429 answers still to give
+        self.counts: Counter = Counter()  # request kinds served
+        self.commits_page = commits_page
+        self.tree_page = tree_page
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> HubStub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def add(self, repo_id: str, path: Path) -> None:
+        self.repos[repo_id] = path
+
+    # -- git ----------------------------------------------------------------------------------
+    @staticmethod
+    def git(repo: Path, *args: str) -> bytes:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True).stdout
+
+    def resolve(self, repo: Path, revision: str) -> str | None:
+        try:
+            return self.git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").decode().strip()
+        except subprocess.CalledProcessError:
+            return None
+
+    def _handler(self):
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def _json(self, data, headers: dict[str, str] | None = None) -> None:
+                self._send(200, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+            def _error(self, status: int, code: str | None, message: str) -> None:
+                headers = {"Content-Type": "application/json", "X-Error-Message": message}
+                if code:
+                    headers["X-Error-Code"] = code
+                self._send(status, json.dumps({"error": message}).encode(), headers)
+
+            def _repo(self, repo_id: str) -> Path | None:
+                if stub.rate_limited[repo_id] > 0:
+                    stub.rate_limited[repo_id] -= 1
+                    self._send(429, b'{"error": "slow down"}', {"Retry-After": "0"})
+                    return None
+                if repo_id in stub.errors:
+                    status, code = stub.errors[repo_id]
+                    self._error(status, code, f"{repo_id}: access denied" if status != 404 else "Repository not found")
+                    return None
+                if repo_id not in stub.repos:
+                    self._error(404, "RepoNotFound", "Repository not found")
+                    return None
+                return stub.repos[repo_id]
+
+            def _page(self, items: list, size: int, query: dict) -> tuple[list, dict[str, str]]:
+                page = int(query.get("p", ["0"])[0])
+                chunk = items[page * size:(page + 1) * size]
+                headers = {}
+                if (page + 1) * size < len(items):
+                    url = urlparse(self.path)
+                    rest = "&".join(f"{k}={v[0]}" for k, v in query.items() if k != "p")
+                    headers["Link"] = f'<{stub.endpoint}{url.path}?{rest}&p={page + 1}>; rel="next"'
+                return chunk, headers
+
+            def do_HEAD(self) -> None:
+                self.do_GET()
+
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                query = parse_qs(url.query)
+                path = unquote(url.path)
+                if m := re.match(r"^/api/models/([^/]+/[^/]+)/commits/(.+)$", path):
+                    return self.commits(m[1], m[2], query)
+                if m := re.match(r"^/api/models/([^/]+/[^/]+)/tree/([^/]+)(/.*)?$", path):
+                    return self.tree(m[1], m[2], query)
+                if m := re.match(r"^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$", path):
+                    return self.resolve_file(m[1], m[2], m[3])
+                self._error(404, None, f"no such endpoint: {path}")
+
+            def commits(self, repo_id: str, revision: str, query: dict) -> None:
+                stub.counts["commits"] += 1
+                repo = self._repo(repo_id)
+                if repo is None:
+                    return
+                sha = stub.resolve(repo, revision)
+                if sha is None:
+                    return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+                raw = stub.git(repo, "log", "--first-parent", "-z", "--format=%H%x00%ct%x00%an%x00%s", sha)
+                fields = raw.decode("utf-8", "replace").split("\0")
+                items = []
+                for i in range(0, len(fields) - 3, 4):
+                    commit, stamp, author, title = fields[i:i + 4]
+                    date = datetime.fromtimestamp(int(stamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                    items.append({"id": commit.strip(), "title": title, "message": "", "date": date,
+                                  "authors": [{"user": author}]})
+                chunk, headers = self._page(items, stub.commits_page, query)
+                self._json(chunk, headers)
+
+            def tree(self, repo_id: str, revision: str, query: dict) -> None:
+                stub.counts["tree"] += 1
+                repo = self._repo(repo_id)
+                if repo is None:
+                    return
+                sha = stub.resolve(repo, revision)
+                if sha is None:
+                    return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+                items, folders = [], set()
+                for record in stub.git(repo, "ls-tree", "-r", "-z", "-l", sha).split(b"\0"):
+                    if not record:
+                        continue
+                    meta, name = record.split(b"\t", 1)
+                    _mode, kind, oid, size = meta.split()
+                    if kind != b"blob":
+                        continue
+                    path = name.decode("utf-8", "surrogateescape")
+                    entry = {"type": "file", "oid": oid.decode(), "size": int(size), "path": path}
+                    # LFS pointers are about 130 bytes; only those are worth a look.
+                    pointer_sized = 100 <= int(size) <= 200
+                    content = stub.git(repo, "cat-file", "blob", oid.decode()) if pointer_sized else b""
+                    if content.startswith(LFS_PREFIX):
+                        lfs_oid = re.search(rb"oid sha256:([0-9a-f]{64})", content)
+                        lfs_size = re.search(rb"size (\d+)", content)
+                        entry["lfs"] = {"oid": lfs_oid[1].decode() if lfs_oid else "",
+                                        "size": int(lfs_size[1]) if lfs_size else 0, "pointerSize": int(size)}
+                        entry["size"] = entry["lfs"]["size"]
+                    parts = path.split("/")[:-1]
+                    for depth in range(1, len(parts) + 1):
+                        folders.add("/".join(parts[:depth]))
+                    items.append(entry)
+                items += [{"type": "directory", "oid": "0" * 40, "size": 0, "path": f} for f in sorted(folders)]
+                chunk, headers = self._page(items, stub.tree_page, query)
+                self._json(chunk, headers)
+
+            def resolve_file(self, repo_id: str, revision: str, filename: str) -> None:
+                ranged = "range" in {k.lower() for k in self.headers}
+                stub.counts["range" if ranged else "head" if self.command == "HEAD" else "download"] += 1
+                repo = self._repo(repo_id)
+                if repo is None:
+                    return
+                sha = stub.resolve(repo, revision)
+                if sha is None:
+                    return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+                try:
+                    oid = stub.git(repo, "rev-parse", f"{sha}:{filename}").decode().strip()
+                    body = stub.git(repo, "cat-file", "blob", oid)
+                except subprocess.CalledProcessError:
+                    return self._error(404, "EntryNotFound", f"{filename} not found")
+                headers = {"X-Repo-Commit": sha, "ETag": f'"{oid}"', "Accept-Ranges": "bytes"}
+                wanted = self.headers.get("Range")
+                if wanted and (m := re.match(r"bytes=(\d+)-(\d*)", wanted)):
+                    start = int(m[1])
+                    end = min(int(m[2]) if m[2] else len(body) - 1, len(body) - 1)
+                    headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+                    return self._send(206, body[start:end + 1], headers)
+                self._send(200, body, headers)
+
+        return Handler
