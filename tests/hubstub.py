@@ -119,14 +119,22 @@ class HubStub:
                     return self.resolve_file(m[1], m[2], m[3])
                 self._error(404, None, f"no such endpoint: {path}")
 
-            def commits(self, repo_id: str, revision: str, query: dict) -> None:
-                stub.counts["commits"] += 1
+            def _revision(self, repo_id: str, revision: str) -> tuple[Path, str] | None:
+                """The repo and commit a request names, or None once an error has been answered."""
                 repo = self._repo(repo_id)
                 if repo is None:
-                    return
+                    return None
                 sha = stub.resolve(repo, revision)
                 if sha is None:
-                    return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+                    self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+                    return None
+                return repo, sha
+
+            def commits(self, repo_id: str, revision: str, query: dict) -> None:
+                stub.counts["commits"] += 1
+                if (found := self._revision(repo_id, revision)) is None:
+                    return
+                repo, sha = found
                 raw = stub.git(repo, "log", "--first-parent", "-z", "--format=%H%x00%ct%x00%an%x00%s", sha)
                 fields = raw.decode("utf-8", "replace").split("\0")
                 items = []
@@ -140,12 +148,9 @@ class HubStub:
 
             def tree(self, repo_id: str, revision: str, query: dict) -> None:
                 stub.counts["tree"] += 1
-                repo = self._repo(repo_id)
-                if repo is None:
+                if (found := self._revision(repo_id, revision)) is None:
                     return
-                sha = stub.resolve(repo, revision)
-                if sha is None:
-                    return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+                repo, sha = found
                 items, folders = [], set()
                 for record in stub.git(repo, "ls-tree", "-r", "-z", "-l", sha).split(b"\0"):
                     if not record:
@@ -176,12 +181,9 @@ class HubStub:
             def resolve_file(self, repo_id: str, revision: str, filename: str) -> None:
                 ranged = "range" in {k.lower() for k in self.headers}
                 stub.counts["range" if ranged else "head" if self.command == "HEAD" else "download"] += 1
-                repo = self._repo(repo_id)
-                if repo is None:
+                if (found := self._revision(repo_id, revision)) is None:
                     return
-                sha = stub.resolve(repo, revision)
-                if sha is None:
-                    return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+                repo, sha = found
                 try:
                     oid = stub.git(repo, "rev-parse", f"{sha}:{filename}").decode().strip()
                     body = stub.git(repo, "cat-file", "blob", oid)

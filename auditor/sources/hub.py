@@ -117,17 +117,14 @@ class HubSource:
                                    "(`hf auth login`) or set HF_TOKEN") from exc
             except RevisionNotFoundError as exc:
                 raise AuditorError(f"revision not found on the Hub: {self.repo_id}@{self._wanted}") from exc
-            except RepositoryNotFoundError as exc:
-                status = getattr(exc.response, "status_code", None)
-                if status == 401:
-                    raise AuditorError(f"not authorised for {self.repo_id}: log in (`hf auth login`) or set "
-                                       "HF_TOKEN with access to it") from exc
-                raise AuditorError(f"repo not found on the Hub: {self.repo_id}") from exc
             except HfHubHTTPError as exc:
+                # A 401 may come as RepositoryNotFoundError too: the Hub hides private repos.
                 status = getattr(exc.response, "status_code", None)
                 if status == 401:
                     raise AuditorError(f"not authorised for {self.repo_id}: log in (`hf auth login`) or set "
                                        "HF_TOKEN with access to it") from exc
+                if isinstance(exc, RepositoryNotFoundError):
+                    raise AuditorError(f"repo not found on the Hub: {self.repo_id}") from exc
                 if status != 429:
                     raise AuditorError(f"the Hub answered {status} to {what} for {self.repo_id}") from exc
                 if attempt == _RETRIES - 1:
