@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.facts.license_ids import spdx_for_key
-from auditor.facts.lineage import Candidate, family_by_id, readme_names_family
+from auditor.facts.lineage import Candidate, architecture_group, family_by_id, readme_names_family
 from auditor.model import Evidence, Facts, Finding, RuleInfo
 
 
@@ -21,18 +21,13 @@ def _declared(facts: Facts, candidate: Candidate) -> bool:
     return readme_names_family(facts.readme_text, family)
 
 
-def _architecture_group(candidate: Candidate) -> frozenset[str] | str:
-    family = family_by_id(candidate.family) if candidate.family else None
-    return frozenset(a.lower() for a in family.architectures) if family else (candidate.upstream or "?")
-
-
 def undisclosed_base_model(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     threshold = float(rule.params.get("min_confidence", 0.8))
     # Checkpoints that share an architecture and sizes (DeepSeek-V3 and R1, Llama 3.1 and 3.3 70B)
     # are one question: a declared one answers it, else they are one finding with alternatives.
     groups: dict[frozenset[str] | str, list[Candidate]] = {}
     for candidate in facts.lineage:
-        groups.setdefault(_architecture_group(candidate), []).append(candidate)
+        groups.setdefault(architecture_group(candidate), []).append(candidate)
     for members in groups.values():
         if any(_declared(facts, c) or any(e.source in ("card", "adapter_config") for e, _w in c.evidence)
                for c in members):

@@ -11,7 +11,7 @@ A NOTICE bundling several licenses gives one match each, with its own line span.
 from __future__ import annotations
 
 from auditor.facts.copyrights import find_copyrights
-from auditor.facts.license_ids import hf_id_for_key, spdx_for_key
+from auditor.facts.license_ids import hf_id_for_key, scancode_name, spdx_for_key
 from auditor.facts.licensedb import reference_index
 from auditor.facts.normalise import NormalisedText
 from auditor.facts.phrases import defined_licenses, match_phrases
@@ -23,11 +23,7 @@ _COVERED = 0.9
 
 def _name(key: str) -> str:
     info = defined_licenses().get(key)
-    if info:
-        return info.name
-    from auditor.facts.license_ids import scancode_name
-
-    return scancode_name(key)
+    return info.name if info else scancode_name(key)
 
 
 def _match(key: str, name: str | None, score: float, text: NormalisedText, first: int, last: int,

@@ -144,6 +144,13 @@ def _repo_ids_in(text: str) -> list[str]:
     return found
 
 
+def architecture_group(candidate: Candidate) -> frozenset[str] | str:
+    """Candidates in one group share an architecture (and so may share a config): DeepSeek-V3 and R1,
+    Llama 3.1 and 3.3 70B. A config can only say which group, not which member."""
+    family = family_by_id(candidate.family) if candidate.family else None
+    return frozenset(a.lower() for a in family.architectures) if family else (candidate.upstream or "?")
+
+
 def readme_names_family(readme: str, family: Family) -> bool:
     lowered = readme.lower()
     return any(name in lowered for name in family.names) or any(

@@ -4,7 +4,6 @@ adapter_config.json, safetensors headers and index files, and modeling code as t
 from __future__ import annotations
 
 import json
-import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,9 +140,3 @@ def read_model_files(source) -> ModelFiles:
         tensors=TensorInventory(names, tuple(sources)), code=code,
         notes=tuple(notes),
     )
-
-
-def code_file_for(auto_map_target: str) -> str:
-    """'modeling_deepseek.DeepseekV3ForCausalLM' -> 'modeling_deepseek.py' (repo-relative)."""
-    module = auto_map_target.split("--")[-1].rsplit(".", 1)[0]
-    return posixpath.join(*module.split(".")) + ".py"

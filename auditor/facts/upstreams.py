@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.facts.lineage import Candidate, Family, family_by_id
+from auditor.facts.lineage import Candidate, Family, architecture_group, family_by_id
 from auditor.facts.phrases import LicenseInfo, defined_licenses
 
 MIN_CONFIDENCE = 0.8
@@ -34,11 +34,6 @@ class Resolution:
     open_questions: tuple[tuple[Candidate, ...], ...]  # alternatives with different licenses
 
 
-def _group_key(candidate: Candidate) -> frozenset[str] | str:
-    family = family_by_id(candidate.family) if candidate.family else None
-    return frozenset(a.lower() for a in family.architectures) if family else (candidate.upstream or "?")
-
-
 def _sources(candidate: Candidate) -> set[str]:
     return {evidence.source for evidence, _weight in candidate.evidence}
 
@@ -49,7 +44,7 @@ def resolve(lineage: tuple[Candidate, ...]) -> Resolution:
     for candidate in lineage:
         if candidate.relation == "architecture" or candidate.confidence < MIN_CONFIDENCE or not candidate.license:
             continue
-        groups.setdefault(_group_key(candidate), []).append(candidate)
+        groups.setdefault(architecture_group(candidate), []).append(candidate)
     chosen: list[Candidate] = []
     open_questions = []
     for members in groups.values():

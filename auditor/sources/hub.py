@@ -81,7 +81,6 @@ class HubSource:
         self._wanted = revision or at_revision or "main"
         if not offline:
             self._check_reachable()
-        self.requests = 0  # API calls and downloads made, for the request-count figures
         self._commits = self._list_commits()
         self.revision = self._commits[0]["id"] if self._commits else None
         self._trees: dict[str, dict[str, dict[str, Any]]] = {}
@@ -109,7 +108,6 @@ class HubSource:
         if self.offline:
             raise AuditorError(f"--offline: {what} for {self.repo_id} is not in the cache; run once online")
         for attempt in range(_RETRIES):
-            self.requests += 1
             try:
                 return fn()
             except GatedRepoError as exc:
