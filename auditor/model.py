@@ -370,6 +370,7 @@ class Audit:
             "lineage": [candidate.to_dict() for candidate in facts.lineage],
             "timeline": [e.to_dict() for e in facts.timeline],
             "findings": [f.to_dict() for f in self.findings],
+            "notes": list(facts.model_notes),
             "summary": {**self.counts(), "fail_on": self.fail_on,
                         "verdict": "fail" if self.failed() else "pass"},
         }

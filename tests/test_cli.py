@@ -17,7 +17,7 @@ def test_json_is_byte_identical_across_runs_and_has_the_schema(tmp_path):
     assert first.returncode == 0 and first.stdout == second.stdout
     doc = json.loads(first.stdout)
     assert list(doc) == ["schema", "tool", "target", "card", "license_files", "lineage", "timeline",
-                         "findings", "summary"]
+                         "findings", "notes", "summary"]
     assert doc["schema"] == "model-audit/1"
     assert doc["tool"]["version"] == __version__ and doc["tool"]["rules_digest"].startswith("sha256:")
     assert len(doc["target"]["revision"]) == 40 and doc["target"]["commits_scanned"] == 7
