@@ -7,7 +7,8 @@ both, their ratio (target <= 1.5), and the auditor's peak memory (target < 200 M
     python benchmarks/history.py [--commits 100000] [--repeat 3] [--keep DIR]
 
 Measured 2026-11-22 on the 2-core CI machine (best of 3): git log 10.40 s, auditor 11.78 s
-(ratio 1.13), auditor peak RSS 50 MB. The auditor parses git's stream while git produces it, so
+(ratio 1.13), peak RSS 50 MB; after lineage and code-header tracking landed: 8.77 s against
+10.58 s (ratio 1.21), 52 MB. The auditor parses git's stream while git produces it, so
 most of its work overlaps git's.
 """
 

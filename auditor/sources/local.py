@@ -34,7 +34,8 @@ _GIT_OVERRIDES = (
     "-c", "core.pager=cat",
     "-c", "diff.external=",
 )
-_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat"}
+# GIT_NO_LAZY_FETCH (git 2.44+) keeps a partial clone from fetching missing blobs over the network.
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat", "GIT_NO_LAZY_FETCH": "1"}
 
 _LOG_FORMAT = "%H%x00%P%x00%ct%x00%an%x00%s"
 
