@@ -302,7 +302,7 @@ class Facts:
     readme_facts: TextFacts | None = None  # licenses, copyrights and markers in the README itself
     lineage: tuple[Candidate, ...] = ()  # best first
     layout: LayoutMatch | None = None  # how the repo's tensors fit a known layout, if any does
-    model_notes: tuple[str, ...] = ()  # model files that could not be read, and why
+    notes: tuple[str, ...] = ()  # files that could not be read or used (model files, waivers), and why
     header_losses: tuple[HeaderLoss, ...] = ()
     unmarked_changes: tuple[UnmarkedChange, ...] = ()
 
@@ -370,7 +370,7 @@ class Audit:
             "lineage": [candidate.to_dict() for candidate in facts.lineage],
             "timeline": [e.to_dict() for e in facts.timeline],
             "findings": [f.to_dict() for f in self.findings],
-            "notes": list(facts.model_notes),
+            "notes": list(facts.notes),
             "summary": {**self.counts(), "fail_on": self.fail_on,
                         "verdict": "fail" if self.failed() else "pass"},
         }

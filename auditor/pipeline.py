@@ -53,7 +53,11 @@ def audit(target: str, options: Options = Options()) -> Audit:
     finally:
         source.close()
     if repo_waivers is not None:
-        waivers += parse_waivers(repo_waivers, REPO_FILE)
+        # The audited repo's own file must not stop an audit of it: a broken one is noted and ignored.
+        try:
+            waivers += parse_waivers(repo_waivers, REPO_FILE)
+        except AuditorError as exc:
+            facts = replace(facts, notes=(*facts.notes, f"{exc}; its waivers were not applied"))
     today = options.today or datetime.datetime.now(datetime.timezone.utc).date()
     findings = apply_waivers(run_checks(rules, facts), waivers, today)
     return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts, findings=findings,
@@ -69,7 +73,7 @@ def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
         layout = replace(layout, sources=files.tensors.sources)
     keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses}
     lineage = infer_lineage(facts.card, facts.card_path, facts.readme_text, files, found, layout, keys)
-    return replace(facts, lineage=tuple(lineage), layout=layout, model_notes=files.notes)
+    return replace(facts, lineage=tuple(lineage), layout=layout, notes=files.notes)
 
 
 def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None) -> Facts:

@@ -63,3 +63,12 @@ def test_bad_waivers_and_rules_explain(repo, tmp_path):
     assert explained.returncode == 0
     assert "Notice file" in explained.stdout and "Remediation:" in explained.stdout
     assert run_cli("rules", "--explain", "nope").returncode == 2
+
+
+def test_a_broken_waivers_file_in_the_audited_repo_is_noted_not_fatal(repo):
+    _removed_license_repo(repo)
+    repo.commit("Bad waivers", "2025-01-03 10:00:00", {".auditor.yaml": "- just a list\n"})
+    result = run_cli("scan", str(repo.path), "--format", "json")
+    assert result.returncode == 1  # the finding stands
+    doc = json.loads(result.stdout)
+    assert any(".auditor.yaml: expected a `waivers:` list" in note for note in doc["notes"])

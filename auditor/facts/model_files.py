@@ -82,7 +82,9 @@ def read_model_files(source) -> ModelFiles:
             config = dict(data)
             if isinstance(data.get("text_config"), dict):
                 config.update(data["text_config"])  # checkpoints are compared on the text model's sizes
-            architectures = tuple(str(a) for a in data.get("architectures") or () if isinstance(a, str))
+            declared = data.get("architectures") or ()
+            declared = [declared] if isinstance(declared, str) else declared
+            architectures = tuple(a for a in declared if isinstance(a, str)) if isinstance(declared, list) else ()
             model_type = str(data["model_type"]) if data.get("model_type") else None
             quantized = bool(data.get("quantization_config"))
             if isinstance(data.get("auto_map"), dict):
