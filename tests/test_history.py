@@ -169,3 +169,10 @@ def test_license_text_in_the_readme_counts_as_attribution(repo):
     repo.commit("Trim README", "2025-01-03 10:00:00", {"README.md": card()})
     [removed] = findings(scan(repo.path), "license-removed")
     assert removed["subject"] == "README.md" and removed["severity"] == "error"
+
+
+def test_copyright_lines_quoted_elsewhere_in_the_readme_are_not_tracked(repo):
+    sample = card() + "\n## Usage\n\n```python\n# Copyright 2024 Example Inc.\nimport model\n```\n"
+    repo.commit("Add", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT, "README.md": sample})
+    repo.commit("Shorter usage", "2025-01-02 10:00:00", {"README.md": card()})
+    assert not findings(scan(repo.path), "license-removed")

@@ -49,18 +49,23 @@ class TimelineResult:
     license_keys_seen: frozenset[str]  # every license identified in any version of any license file
 
 
-def items_of(path: str, facts: TextFacts, whole_text: bool = True) -> dict[Item, tuple[int | None, str | None]]:
-    """The attribution items in one file version, with their line and an excerpt. `whole_text`:
-    an unidentified text counts as an item (license files), or only its matches do (README)."""
+def items_of(path: str, facts: TextFacts, license_file: bool = True) -> dict[Item, tuple[int | None, str | None]]:
+    """The attribution items in one file version, with their line and an excerpt. In a license file
+    every copyright line and an unidentified text count too; in the README only license texts and the
+    copyright lines that head or sit inside them do, since READMEs quote copyright lines in code
+    samples and citations that come and go."""
     items: dict[Item, tuple[int | None, str | None]] = {}
     for match in facts.licenses:
         item = Item("license", match.key, f"{match.name} text")
         items.setdefault(item, (match.start_line, f"{match.name} (lines {match.start_line}-{match.end_line})"))
+    spans = [(m.start_line - 5, m.end_line) for m in facts.licenses]
     for copyright in facts.copyrights:
+        if not license_file and not any(lo <= copyright.line <= hi for lo, hi in spans):
+            continue
         item = Item("copyright", normalise_statement(copyright.statement),
                     f'copyright line "{copyright.statement}"')
         items.setdefault(item, (copyright.line, copyright.statement))
-    if whole_text and not facts.licenses and facts.digest:
+    if license_file and not facts.licenses and facts.digest:
         items[Item("text", facts.digest, f"license text first seen in {path}")] = (1, None)
     return items
 
@@ -127,7 +132,7 @@ class _Walk:
         self.card_path = None if change.status == "D" else change.path
         # A license section in the README is attribution too.
         old, self.readme = self.readme, None if change.status == "D" else self.facts_at(commit, change)
-        self._track(rc, change.path, old, self.readme, whole_text=False)
+        self._track(rc, change.path, old, self.readme, license_file=False)
 
     def _code(self, rc: RelevantCommit, change: Change) -> None:
         path = change.path
@@ -155,16 +160,16 @@ class _Walk:
         if old is None and new is not None:
             kind = "added"
         self.events.append(TimelineEvent(rc.commit, path, kind, _spdx_ids(old), _spdx_ids(new)))
-        self._track(rc, path, old, new, whole_text=True)
+        self._track(rc, path, old, new, license_file=True)
 
     def _track(self, rc: RelevantCommit, path: str, old: TextFacts | None, new: TextFacts | None,
-               whole_text: bool) -> None:
+               license_file: bool) -> None:
         if old is not None:
-            for item in items_of(path, old, whole_text):
+            for item in items_of(path, old, license_file):
                 self.presence.get(item, {}).pop(path, None)
         if new is not None:
             self.keys_seen.update(m.key for m in new.licenses)
-            for item, (line, excerpt) in items_of(path, new, whole_text).items():
+            for item, (line, excerpt) in items_of(path, new, license_file).items():
                 self.presence.setdefault(item, {})[path] = Sighting(rc.commit, rc.position, path, line, excerpt)
 
 
