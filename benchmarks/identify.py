@@ -20,23 +20,16 @@ import json
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "licenses"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-# file -> the ScanCode key the auditor must report; peers are right when they name its SPDX id.
-EXPECTED = {
-    "mit.txt": "mit", "deepseek-v3-LICENSE-CODE-mit.txt": "mit", "apache-2.0.txt": "apache-2.0",
-    "cc-by-4.0.txt": "cc-by-4.0", "cc-by-sa-4.0.txt": "cc-by-sa-4.0", "cc-by-nc-4.0.txt": "cc-by-nc-4.0",
-    "llama2.txt": "llama-2-license-2023", "llama3.txt": "llama-3-license-2024",
-    "llama3.1.txt": "llama-3.1-license-2024", "llama3.2.txt": "llama-3.2-license-2024",
-    "llama3.3.txt": "llama-3.3-license-2024", "llama4.txt": "llama-4-license-2025",
-    "gemma.txt": "gemma-tou-2024-04-01", "tongyi-qianwen.txt": "tongyi-qianwen-2023",
-    "tongyi-qianwen-research.txt": "tongyi-qianwen-research-2023",
-    "deepseek-license-agreement-v1.0.txt": "deepseek-la-1.0", "creativeml-openrail-m.txt": "creativeml-openrail-m",
-}
+# The same texts, expectations and perturbations the tests use; peers are right when they name the
+# expected key's SPDX id.
+from helpers import LICENSE_EXPECTATIONS, SHARED, perturbations  # noqa: E402
+
+LICENSES = SHARED / "licenses"
 
 PEERS = {
     "askalono": "import askalono\ndef top(text):\n    r = askalono.identify(text)\n    return r.name if r else None\n",
@@ -59,22 +52,11 @@ print(json.dumps(out))
 """
 
 
-def perturbations(text: str) -> dict[str, str]:
-    reflowed = "\n".join(textwrap.wrap(" ".join(text.split()), 60))
-    return {
-        "original": text,
-        "reflowed": reflowed,
-        "titled": "Model License\n\nCopyright (c) 2026 Example Labs\n\n" + text,
-        "in-notice": "This model includes material from upstream, used under the terms below.\n\n" + reflowed
-                     + "\n\nAll other files are covered by the repository's own notices.\n",
-    }
-
-
 def build_set(folder: Path) -> dict[str, str]:
     """Writes the samples; returns sample file name -> expected key."""
     truth = {}
-    for name, key in EXPECTED.items():
-        for form, text in perturbations((SHARED / name).read_text(encoding="utf-8")).items():
+    for name, (key, _hf) in LICENSE_EXPECTATIONS.items():
+        for form, text in perturbations((LICENSES / name).read_text(encoding="utf-8")).items():
             sample = f"{Path(name).stem}--{form}.txt"
             (folder / sample).write_text(text, encoding="utf-8")
             truth[sample] = key
@@ -113,7 +95,7 @@ def main() -> None:
                      if str(answers.get(s) or "").lower() != spdx_for_key(k).lower()]
             rows.append((peer, len(truth) - len(wrong), seconds, wrong))
     total = len(truth)
-    print(f"{total} samples ({len(EXPECTED)} texts x 4 forms)")
+    print(f"{total} samples ({len(LICENSE_EXPECTATIONS)} texts x 4 forms)")
     for name, right, seconds, wrong in rows:
         print(f"{name:<18} top-1 {right}/{total} = {100 * right / total:5.1f}%   {seconds:6.2f} s (start-up included)")
         if wrong and name == "auditor identify":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from auditor.demo import MIT_TEXT as MIT_TEXT  # re-exported for the tests
@@ -108,3 +109,38 @@ def build_hostile_repo(repo) -> None:
         "README.md": f"---\nlicense: other\nlicense_name: x\nlicense_link: \"{HOSTILE_LINK}\"\n---\n# <b>Model</b>\n",
         HOSTILE_FILE: MIT_TEXT})
     repo.commit(HOSTILE_TITLE, "2025-01-02 10:00:00", {HOSTILE_FILE: None}, author=HOSTILE_AUTHOR)
+
+
+# Every real text in ../shared/testdata/licenses, with the ScanCode key and Hub id it must get
+# (tests/test_identify.py and benchmarks/identify.py).
+LICENSE_EXPECTATIONS = {
+    "mit.txt": ("mit", "mit"),
+    "deepseek-v3-LICENSE-CODE-mit.txt": ("mit", "mit"),
+    "apache-2.0.txt": ("apache-2.0", "apache-2.0"),
+    "cc-by-4.0.txt": ("cc-by-4.0", "cc-by-4.0"),
+    "cc-by-sa-4.0.txt": ("cc-by-sa-4.0", "cc-by-sa-4.0"),
+    "cc-by-nc-4.0.txt": ("cc-by-nc-4.0", "cc-by-nc-4.0"),
+    "llama2.txt": ("llama-2-license-2023", "llama2"),
+    "llama3.txt": ("llama-3-license-2024", "llama3"),
+    "llama3.1.txt": ("llama-3.1-license-2024", "llama3.1"),
+    "llama3.2.txt": ("llama-3.2-license-2024", "llama3.2"),
+    "llama3.3.txt": ("llama-3.3-license-2024", "llama3.3"),
+    "llama4.txt": ("llama-4-license-2025", "llama4"),
+    "gemma.txt": ("gemma-tou-2024-04-01", "gemma"),
+    "tongyi-qianwen.txt": ("tongyi-qianwen-2023", None),
+    "tongyi-qianwen-research.txt": ("tongyi-qianwen-research-2023", None),
+    "deepseek-license-agreement-v1.0.txt": ("deepseek-la-1.0", None),
+    "creativeml-openrail-m.txt": ("creativeml-openrail-m", "creativeml-openrail-m"),
+}
+
+
+def perturbations(text: str) -> dict[str, str]:
+    """A license text as found in the wild: as distributed, reflowed, titled, inside NOTICE prose."""
+    reflowed = "\n".join(textwrap.wrap(" ".join(text.split()), 60))
+    return {
+        "original": text,
+        "reflowed": reflowed,
+        "titled": "Model License\n\nCopyright (c) 2026 Example Labs\n\n" + text,
+        "in-notice": "This model includes material from upstream, used under the terms below.\n\n" + reflowed
+                     + "\n\nAll other files are covered by the repository's own notices.\n",
+    }

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
-from helpers import SHARED
+from helpers import LICENSE_EXPECTATIONS, SHARED, perturbations
 
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.licenses import identify
@@ -36,43 +34,10 @@ BSD_3 = BSD_2.replace(
     "or promote products.\n\nTHIS SOFTWARE")
 
 
-# Every real text in ../shared/testdata/licenses, with the ScanCode key and Hub id it must get.
-EXPECTED = {
-    "mit.txt": ("mit", "mit"),
-    "deepseek-v3-LICENSE-CODE-mit.txt": ("mit", "mit"),
-    "apache-2.0.txt": ("apache-2.0", "apache-2.0"),
-    "cc-by-4.0.txt": ("cc-by-4.0", "cc-by-4.0"),
-    "cc-by-sa-4.0.txt": ("cc-by-sa-4.0", "cc-by-sa-4.0"),
-    "cc-by-nc-4.0.txt": ("cc-by-nc-4.0", "cc-by-nc-4.0"),
-    "llama2.txt": ("llama-2-license-2023", "llama2"),
-    "llama3.txt": ("llama-3-license-2024", "llama3"),
-    "llama3.1.txt": ("llama-3.1-license-2024", "llama3.1"),
-    "llama3.2.txt": ("llama-3.2-license-2024", "llama3.2"),
-    "llama3.3.txt": ("llama-3.3-license-2024", "llama3.3"),
-    "llama4.txt": ("llama-4-license-2025", "llama4"),
-    "gemma.txt": ("gemma-tou-2024-04-01", "gemma"),
-    "tongyi-qianwen.txt": ("tongyi-qianwen-2023", None),
-    "tongyi-qianwen-research.txt": ("tongyi-qianwen-research-2023", None),
-    "deepseek-license-agreement-v1.0.txt": ("deepseek-la-1.0", None),
-    "creativeml-openrail-m.txt": ("creativeml-openrail-m", "creativeml-openrail-m"),
-}
-
-
-def _perturbations(text: str) -> dict[str, str]:
-    reflowed = "\n".join(textwrap.wrap(" ".join(text.split()), 60))
-    return {
-        "as distributed": text,
-        "reflowed to 60 columns": reflowed,
-        "title and copyright added": "Model License\n\nCopyright (c) 2026 Example Labs\n\n" + text,
-        "inside NOTICE prose": "This model includes material from upstream, used under the terms below.\n\n"
-                               + reflowed + "\n\nAll other files are covered by the repository's own notices.\n",
-    }
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(LICENSE_EXPECTATIONS))
 def test_real_texts_in_real_and_perturbed_forms(name):
-    key, hf = EXPECTED[name]
-    for form, text in _perturbations((LICENSES / name).read_text()).items():
+    key, hf = LICENSE_EXPECTATIONS[name]
+    for form, text in perturbations((LICENSES / name).read_text()).items():
         matches = identify(text)
         assert matches, (name, form)
         best = matches[0]
