@@ -10,12 +10,12 @@ from pathlib import Path
 from auditor import __version__
 from auditor.engine import load_rules, run_checks
 from auditor.errors import AuditorError
-from auditor.facts.card import parse_card
+from auditor.facts.card import card_from_blob
 from auditor.facts.layout import best_layout, structure
 from auditor.facts.lineage import infer_lineage
 from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD, CODE
-from auditor.facts.text import decode, header_facts, text_facts
+from auditor.facts.text import header_facts, text_facts
 from auditor.facts.timeline import build_timeline
 from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.sources.base import Blob, Change
@@ -84,14 +84,14 @@ def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | 
     def read_blob(commit: Commit, change: Change) -> Blob:
         return source.read(commit.sha, change.path, change.new_mode, change.new_blob)
 
-    def facts_at(commit: Commit, change: Change) -> TextFacts:
+    def facts_at(commit: Commit, change: Change, blob: Blob | None) -> TextFacts:
         analyse = header_facts if change.kind == CODE else text_facts
         # A link's target depends on the commit, so only plain blobs are cached by id.
         if change.new_mode == SYMLINK_MODE:
-            return analyse(read_blob(commit, change))
+            return analyse(blob or read_blob(commit, change))
         key = f"{change.kind}:{change.new_blob}"
         if key not in cache:
-            cache[key] = analyse(read_blob(commit, change))
+            cache[key] = analyse(blob or read_blob(commit, change))
         return cache[key]
 
     timeline = build_timeline(history, read_blob, facts_at)
@@ -113,9 +113,8 @@ def _folder_facts(source: FolderSource) -> Facts:
         blob = source.read(path)
         facts = text_facts(blob)
         if kind == CARD:
-            text = decode(blob.data) if blob.data is not None else None
-            card = parse_card(text) if text is not None else Card(present=True, error="unreadable README")
-            card_path, readme_text, readme_facts = path, text or "", facts
+            card, readme_text = card_from_blob(blob)
+            card_path, readme_facts = path, facts
             if not facts.licenses:
                 continue  # the README counts as a license file only where it holds a license text
         license_files.append(LicenseFile(path, facts))

@@ -9,7 +9,9 @@ import yaml
 from huggingface_hub import ModelCardData
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
+from auditor.facts.text import decode
 from auditor.model import Card
+from auditor.sources.base import Blob
 
 # The C loader is as safe as SafeLoader and ~10x faster: a history can hold hundreds of README
 # versions with large model-index blocks.
@@ -30,6 +32,14 @@ def _string(value: object) -> str | None:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def card_from_blob(blob: Blob) -> tuple[Card, str]:
+    """The card a README blob holds, and its text ("" when it cannot be read as text)."""
+    text = decode(blob.data) if blob.data is not None else None
+    if text is None:
+        return Card(present=True, error="unreadable README"), ""
+    return parse_card(text), text
 
 
 def parse_card(text: str) -> Card:

@@ -12,10 +12,9 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditor.facts.card import parse_card
+from auditor.facts.card import card_from_blob
 from auditor.facts.copyrights import normalise_statement
 from auditor.facts.paths import CARD, CODE
-from auditor.facts.text import decode
 from auditor.model import (
     Card,
     Commit,
@@ -32,7 +31,8 @@ from auditor.model import (
 from auditor.sources.base import Blob, Change, History, RelevantCommit
 
 ReadBlob = Callable[[Commit, Change], Blob]
-FactsAt = Callable[[Commit, Change], TextFacts]
+# Facts of a change's new content; pass the blob when it was already read, to read it once.
+FactsAt = Callable[[Commit, Change, Blob | None], TextFacts]
 
 
 @dataclass(frozen=True)
@@ -117,13 +117,8 @@ class _Walk:
 
     def _card(self, rc: RelevantCommit, change: Change) -> None:
         commit = rc.commit
-        if change.status == "D":
-            card, text = Card(), ""
-        else:
-            blob = self.read_blob(commit, change)
-            text = decode(blob.data) if blob.data is not None else None
-            card = parse_card(text) if text is not None else Card(present=True, error="unreadable README")
-            text = text or ""
+        blob = None if change.status == "D" else self.read_blob(commit, change)
+        card, text = card_from_blob(blob) if blob is not None else (Card(), "")
         if card.license != self.card.license:
             before = (self.card.license,) if self.card.license else ()
             after = (card.license,) if card.license else ()
@@ -131,7 +126,7 @@ class _Walk:
         self.card, self.card_text = card, text
         self.card_path = None if change.status == "D" else change.path
         # A license section in the README is attribution too.
-        old, self.readme = self.readme, None if change.status == "D" else self.facts_at(commit, change)
+        old, self.readme = self.readme, None if blob is None else self.facts_at(commit, change, blob)
         self._track(rc, change.path, old, self.readme, license_file=False)
 
     def _code(self, rc: RelevantCommit, change: Change) -> None:
@@ -140,7 +135,7 @@ class _Walk:
         if change.status == "D":
             self.modified.pop(path, None)
             return  # a deleted file is gone, not stripped
-        new = self.facts_at(rc.commit, change)
+        new = self.facts_at(rc.commit, change, None)
         self.headers[path] = new
         if old is not None and _has_header(old) and not _has_header(new):
             lost = tuple(m.name for m in old.licenses) + tuple(c.statement for c in old.copyrights)
@@ -154,7 +149,7 @@ class _Walk:
         old = self.files.pop(path, None)
         new = None
         if change.status != "D":
-            new = self.facts_at(rc.commit, change)
+            new = self.facts_at(rc.commit, change, None)
             self.files[path] = new
         kind = {"A": "added", "D": "deleted"}.get(change.status, "modified")
         if old is None and new is not None:
