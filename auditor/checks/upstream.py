@@ -142,7 +142,7 @@ def naming_requirement(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
 
 
 def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
-    found = set().union(*(f.markers for _p, f in _texts(facts))) if _texts(facts) else set()
+    found = {marker for _p, f in _texts(facts) for marker in f.markers}
     card_text = NormalisedText(" ".join(filter(None, (facts.card.license_name, facts.card.license_link))))
     for upstream, obligation in _upstreams(facts, "use-restrictions"):
         if found & set(obligation.markers) or any(card_text.find(m) is not None for m in obligation.markers):
