@@ -7,11 +7,7 @@ Every `to_dict` emits keys in a fixed order; together with sorted inputs this ke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # lineage types live with the inference that builds them
-    from auditor.facts.layout import LayoutMatch
-    from auditor.facts.lineage import Candidate
+from typing import Any
 
 SCHEMA = "model-audit/1"
 SEVERITIES = ("error", "warning", "info")
@@ -264,6 +260,77 @@ class UnmarkedChange:
     path: str
     commit: Commit  # the latest modification
     header: str
+
+
+@dataclass(frozen=True)
+class LicenseRef:
+    """A license as the JSON names it: ScanCode key, SPDX id and Hugging Face id."""
+
+    key: str
+    spdx: str
+    hf: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"spdx": self.spdx, "key": self.key, "hf": self.hf}
+
+
+@dataclass(frozen=True)
+class Clue:
+    """One piece of lineage evidence: where it was read and what it says."""
+
+    source: str  # card | readme | config | hyperparameters | tensors | tokenizer | adapter_config | code | license
+    path: str | None
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "path": self.path, "detail": self.detail}
+
+
+@dataclass
+class Candidate:
+    """An upstream the repo may derive from, with weighted evidence. Confidence is 1 - prod(1 - weight),
+    so independent signals add up without ever reaching certainty from inference alone."""
+
+    upstream: str | None
+    family: str | None
+    relation: str
+    license_ref: LicenseRef | None
+    evidence: list[tuple[Clue, float]] = field(default_factory=list)
+    order: int = 0  # catalog position, for a stable order among equals
+
+    @property
+    def license(self) -> str | None:
+        """The ScanCode key of the upstream's license, where known."""
+        return self.license_ref.key if self.license_ref else None
+
+    @property
+    def confidence(self) -> float:
+        doubt = 1.0
+        for _evidence, weight in self.evidence:
+            doubt *= 1.0 - weight
+        return round(1.0 - doubt, 3)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "upstream": self.upstream, "family": self.family, "relation": self.relation,
+            "license": self.license_ref.to_dict() if self.license_ref else None,
+            "confidence": self.confidence, "evidence": [e.to_dict() for e, _w in self.evidence],
+        }
+
+    def add(self, clue: Clue, weight: float) -> None:
+        if all(existing != clue for existing, _w in self.evidence):
+            self.evidence.append((clue, weight))
+
+
+@dataclass(frozen=True)
+class LayoutMatch:
+    """How a repo's tensors fit a known layout."""
+
+    layout: str
+    renamed: tuple[tuple[str, str], ...]  # (repo name, canonical name); empty for an exact match
+    shapes_checked: bool
+    sources: tuple[str, ...] = ()  # the files the tensor names came from
+    top_accounted: bool = True  # the names outside the layers are the layout's, or paired with them
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.facts.license_ids import spdx_for_key
-from auditor.facts.lineage import Candidate, architecture_group, family_by_id, readme_names_family
-from auditor.model import Evidence, Facts, Finding, RuleInfo
+from auditor.facts.lineage import architecture_group, family_by_id, readme_names_family
+from auditor.model import Candidate, Evidence, Facts, Finding, RuleInfo
 
 
 def _declared(facts: Facts, candidate: Candidate) -> bool:

@@ -19,6 +19,7 @@ from functools import lru_cache
 import yaml
 
 from auditor.facts.tensors import Shape
+from auditor.model import LayoutMatch
 from auditor.resources import rules_dir
 
 _LAYER = re.compile(r"^(?P<prefix>.+?)\.(?P<index>\d+)\.(?P<suffix>.+)$")
@@ -41,14 +42,6 @@ class Structure:
     layer: dict[str, Shape | None]  # per-layer name -> shape of its first occurrence
     top: dict[str, Shape | None]
 
-
-@dataclass(frozen=True)
-class LayoutMatch:
-    layout: str
-    renamed: tuple[tuple[str, str], ...]  # (repo name, canonical name); empty for an exact match
-    shapes_checked: bool
-    sources: tuple[str, ...] = ()  # the files the tensor names came from
-    top_accounted: bool = True  # the names outside the layers are the layout's, or paired with them
 
 
 @lru_cache(maxsize=1)

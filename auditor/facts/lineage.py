@@ -8,16 +8,16 @@ independent signals add up without ever reaching certainty from inference alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
-from auditor.facts.layout import LayoutMatch, Structure, layout_ids_for
+from auditor.facts.layout import Structure, layout_ids_for
 from auditor.facts.license_ids import hf_id_for_key, spdx_for_key
 from auditor.facts.model_files import ModelFiles
-from auditor.model import Card
+from auditor.model import Candidate, Card, Clue, LayoutMatch, LicenseRef
 from auditor.resources import rules_dir
 
 RELATIONS = ("declared", "finetune", "adapter", "quantized", "merge", "architecture")
@@ -56,45 +56,12 @@ class Architecture:
     code: str
 
 
-@dataclass(frozen=True)
-class Evidence:
-    source: str  # card | readme | config | hyperparameters | tensors | tokenizer | adapter_config | code | license
-    path: str | None
-    detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "path": self.path, "detail": self.detail}
+def add_evidence(candidate: Candidate, source: str, path: str | None, detail: str, weight: float | None = None) -> None:
+    candidate.add(Clue(source, path, detail), WEIGHTS[source] if weight is None else weight)
 
 
-@dataclass
-class Candidate:
-    upstream: str | None
-    family: str | None
-    relation: str
-    license: str | None  # ScanCode key
-    evidence: list[tuple[Evidence, float]] = field(default_factory=list)
-    order: int = 0  # catalog position, for a stable order among equals
-
-    @property
-    def confidence(self) -> float:
-        doubt = 1.0
-        for _evidence, weight in self.evidence:
-            doubt *= 1.0 - weight
-        return round(1.0 - doubt, 3)
-
-    def to_dict(self) -> dict[str, Any]:
-        license_info = None
-        if self.license:
-            license_info = {"spdx": spdx_for_key(self.license), "key": self.license, "hf": hf_id_for_key(self.license)}
-        return {
-            "upstream": self.upstream, "family": self.family, "relation": self.relation, "license": license_info,
-            "confidence": self.confidence, "evidence": [e.to_dict() for e, _w in self.evidence],
-        }
-
-    def add(self, source: str, path: str | None, detail: str, weight: float | None = None) -> None:
-        item = Evidence(source, path, detail)
-        if all(existing != item for existing, _w in self.evidence):
-            self.evidence.append((item, WEIGHTS[source] if weight is None else weight))
+def license_ref(key: str | None) -> LicenseRef | None:
+    return LicenseRef(key, spdx_for_key(key), hf_id_for_key(key)) if key else None
 
 
 @lru_cache(maxsize=1)
@@ -194,7 +161,7 @@ def infer_lineage(card: Card, card_path: str | None, readme: str, files: ModelFi
                 return existing
         key = (upstream.lower() if upstream else None, family_id)
         if key not in candidates:
-            candidates[key] = Candidate(upstream, family.id if family else None, relation, license_key,
+            candidates[key] = Candidate(upstream, family.id if family else None, relation, license_ref(license_key),
                                         order=position)
         return candidates[key]
 
@@ -204,17 +171,17 @@ def infer_lineage(card: Card, card_path: str | None, readme: str, files: ModelFi
     for repo in card.base_model:
         family, checkpoint = find_checkpoint(repo) or (None, None)
         found = candidate(repo, family, relation, checkpoint.license if checkpoint else None, -1, checkpoint)
-        found.add("card", card_path, f"base_model: {repo}")
+        add_evidence(found, "card", card_path, f"base_model: {repo}")
     if files.adapter_base:
         family, checkpoint = find_checkpoint(files.adapter_base) or (None, None)
         found = candidate(files.adapter_base, family, "adapter", checkpoint.license if checkpoint else None, -1,
                           checkpoint)
         found.relation = "adapter"
-        found.add("adapter_config", "adapter_config.json", f"base_model_name_or_path: {files.adapter_base}")
+        add_evidence(found, "adapter_config", "adapter_config.json", f"base_model_name_or_path: {files.adapter_base}")
     for repo in _repo_ids_in(readme):
         family, checkpoint = find_checkpoint(repo)
         found = candidate(repo, family, relation, checkpoint.license, order[family.id], checkpoint)
-        found.add("readme", card_path, f"names {repo}")
+        add_evidence(found, "readme", card_path, f"names {repo}")
 
     # Inferred: architecture, then sizes from config.json or from tensor shapes.
     arch_names = {a.lower() for a in files.architectures}
@@ -235,15 +202,17 @@ def infer_lineage(card: Card, card_path: str | None, readme: str, files: ModelFi
             found = candidate(checkpoint.repos[0], family, relation_here, checkpoint.license, order[family.id],
                               checkpoint)
             if by_config:
-                found.add("config", "config.json", f"architectures: {', '.join(files.architectures) or model_type}")
+                add_evidence(found, "config", "config.json",
+                             f"architectures: {', '.join(files.architectures) or model_type}")
                 sizes = ", ".join(f"{k}={v}" for k, v in checkpoint.config.items())
-                found.add("hyperparameters", "config.json", f"{sizes} as in {checkpoint.source}")
+                add_evidence(found, "hyperparameters", "config.json", f"{sizes} as in {checkpoint.source}")
             if by_tensors:
                 sizes = ", ".join(f"{k}={v}" for k, v in comparable.items())
-                found.add("tensors", files.tensors.sources[0] if files.tensors.sources else None,
+                add_evidence(found, "tensors", files.tensors.sources[0] if files.tensors.sources else None,
                           f"tensor shapes give {sizes}")
             if checkpoint.license in license_keys:
-                found.add("license", None, f"the repo carries or carried the {checkpoint.license} license text")
+                add_evidence(found, "license", None,
+                             f"the repo carries or carried the {checkpoint.license} license text")
 
     # Architecture only: the code lineage, not the weights.
     for arch_name in sorted(arch_names):
@@ -257,7 +226,7 @@ def infer_lineage(card: Card, card_path: str | None, readme: str, files: ModelFi
                           order.get(arch.family, len(order)))
         if found.family is None:
             found.family = arch.family
-        found.add("config", "config.json", f"architectures: {', '.join(files.architectures)} ({arch.code})")
+        add_evidence(found, "config", "config.json", f"architectures: {', '.join(files.architectures)} ({arch.code})")
 
     # Supporting evidence on the candidates found so far.
     for found in candidates.values():
@@ -265,17 +234,17 @@ def infer_lineage(card: Card, card_path: str | None, readme: str, files: ModelFi
         if family is None:
             continue
         if family.vocab_size and files.vocab_size == family.vocab_size:
-            found.add("tokenizer", None, f"vocab_size {files.vocab_size}")
+            add_evidence(found, "tokenizer", None, f"vocab_size {files.vocab_size}")
         markers = [m for m in family.markers if any(m in token for token in files.tokens)]
         if markers:
-            found.add("tokenizer", None, f"special tokens {', '.join(markers)}")
+            add_evidence(found, "tokenizer", None, f"special tokens {', '.join(markers)}")
         if layout is not None and layout.layout in layout_ids_for(family.architectures):
             kind = "renamed " if layout.renamed else ""
-            found.add("tensors", files.tensors.sources[0] if files.tensors.sources else None,
+            add_evidence(found, "tensors", files.tensors.sources[0] if files.tensors.sources else None,
                       f"{kind}{layout.layout} tensor layout", WEIGHTS["layout"])
         for path, body in files.code:
             classes = [a for a in family.architectures if re.search(rf"\bclass\s+{re.escape(a)}\b", body)]
             if classes:
-                found.add("code", path, f"defines {', '.join(classes)}")
+                add_evidence(found, "code", path, f"defines {', '.join(classes)}")
     ranked = sorted(candidates.values(), key=lambda c: (-c.confidence, c.order, c.upstream or "", c.family or ""))
     return ranked

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.facts.lineage import Candidate, Family, architecture_group, family_by_id
+from auditor.facts.lineage import Family, architecture_group, family_by_id
 from auditor.facts.phrases import LicenseInfo, defined_licenses
+from auditor.model import Candidate
 
 MIN_CONFIDENCE = 0.8
 _DECLARING = ("card", "adapter_config", "readme")
