@@ -3,16 +3,21 @@ for the exact stage (hash of the normalised text) and the similarity stage (samp
 an inverted index, so a query meets only the licenses it shares text with).
 
 The index is built once and cached in the user cache dir, keyed by the data version and the
-normalisation table, so later runs load it in milliseconds.
+normalisation table, so later runs load it in milliseconds. The cache is data only (JSON and raw
+arrays behind a versioned, checksummed header): a file someone else put there can at worst make
+the next run rebuild it, never run code.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import importlib.metadata
+import json
 import os
-import pickle
+import struct
+import sys
 import tempfile
 import zlib
 from array import array
@@ -34,7 +39,7 @@ _MAX_POSTINGS = 48
 _MIN_WORDS = 30  # shorter reference texts are notices, better left to phrase rules
 # Hits on one copy of a text sit about four words apart; a longer gap than this means another text.
 _MAX_GAP = 80
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -139,13 +144,19 @@ def reference_text(key: str) -> str | None:
     return text.strip("\n") or None
 
 
-def build_index() -> ReferenceIndex:
+def build_index(progress: bool = False) -> ReferenceIndex:
+    """`progress`: show a progress line on stderr (the cold start takes seconds)."""
     root, _version = _data_root()
     keys: list[str] = []
     sizes = array("I")
     exact: dict[str, int] = {}
     pairs: list[tuple[int, int]] = []
-    for file in sorted(root.glob("*.LICENSE")):
+    files = sorted(root.glob("*.LICENSE"))
+    for done, file in enumerate(files, start=1):
+        if progress and (done % 50 == 0 or done == len(files)):
+            end = "\n" if done == len(files) else ""
+            print(f"\rbuilding the license index (first run): {done}/{len(files)}", end=end, file=sys.stderr,
+                  flush=True)
         key, usable, text = _read_reference(file)
         words = words_of(text)
         if not usable or len(words) < _MIN_WORDS:
@@ -172,22 +183,87 @@ def _cache_key() -> str:
     return hashlib.sha256(f"{_FORMAT}|{__version__}|{version}|".encode() + table).hexdigest()[:16]
 
 
+# The cache is plain data, never code: a magic line, then a header (format version, payload size,
+# SHA-256 of the payload), then the payload: a JSON document (keys, exact map, array layout)
+# followed by the raw arrays. A file that is not exactly that is rebuilt, never interpreted.
+_MAGIC = b"model-license-auditor licensedb\n"
+_HEADER = struct.Struct("<IQ32s")
+_ARRAYS = ("sizes", "hashes", "refs")
+_MAX_CACHE_BYTES = 256 << 20  # the real one is a few MB
+
+
+def _encode(index: ReferenceIndex) -> bytes:
+    arrays = {name: getattr(index, name) for name in _ARRAYS}
+    meta = {"keys": index.keys, "exact": index.exact, "byteorder": sys.byteorder,
+            "arrays": [[name, a.typecode, a.itemsize, len(a)] for name, a in arrays.items()]}
+    body = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
+    payload = struct.pack("<Q", len(body)) + body + b"".join(a.tobytes() for a in arrays.values())
+    return _MAGIC + _HEADER.pack(_FORMAT, len(payload), hashlib.sha256(payload).digest()) + payload
+
+
+def _decode(data: bytes) -> ReferenceIndex | None:
+    """The index a cache file holds, or None when it is not a complete, intact cache of this format."""
+    if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + _HEADER.size:
+        return None
+    version, size, checksum = _HEADER.unpack_from(data, len(_MAGIC))
+    payload = data[len(_MAGIC) + _HEADER.size:]
+    if version != _FORMAT or size != len(payload) or hashlib.sha256(payload).digest() != checksum:
+        return None
+    try:
+        (body_size,) = struct.unpack_from("<Q", payload)
+        meta = json.loads(payload[8:8 + body_size])
+        if meta["byteorder"] != sys.byteorder:
+            return None
+        offset = 8 + body_size
+        arrays = {}
+        for name, typecode, itemsize, count in meta["arrays"]:
+            values = array(typecode)
+            if name not in _ARRAYS or values.itemsize != itemsize:
+                return None
+            values.frombytes(payload[offset:offset + itemsize * count])
+            offset += itemsize * count
+            arrays[name] = values
+        keys, exact = meta["keys"], meta["exact"]
+        refs = arrays["refs"]
+        # Whatever the file says, queries must not be able to index outside the arrays.
+        if (offset != len(payload) or set(arrays) != set(_ARRAYS) or len(arrays["sizes"]) != len(keys)
+                or len(refs) != len(arrays["hashes"]) or not all(isinstance(k, str) for k in keys)
+                or (refs and max(refs) >= len(keys))
+                or not all(isinstance(r, int) and 0 <= r < len(keys) for r in exact.values())):
+            return None
+        return ReferenceIndex(keys=keys, exact=exact, **arrays)
+    except (ValueError, TypeError, KeyError, struct.error):
+        return None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Unique temp file in the same folder, then rename: concurrent runs never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name + ".", suffix=".tmp",
+                                     delete=False) as handle:
+        try:
+            handle.write(data)
+        except OSError:
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, path)
+
+
+def cache_path() -> Path:
+    return _cache_dir() / f"licensedb-{_cache_key()}.bin"
+
+
 @lru_cache(maxsize=1)
 def reference_index() -> ReferenceIndex:
-    cache = _cache_dir() / f"licensedb-{_cache_key()}.pickle"
+    cache = cache_path()
     try:
-        with cache.open("rb") as handle:
-            index = pickle.load(handle)
-        if isinstance(index, ReferenceIndex):
-            return index
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
-        pass
-    index = build_index()
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=cache.parent, delete=False) as handle:
-            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, cache)
+        if cache.stat().st_size <= _MAX_CACHE_BYTES:
+            index = _decode(cache.read_bytes())
+            if index is not None:
+                return index
     except OSError:
-        pass  # a read-only home still works, only slower
+        pass
+    index = build_index(progress=sys.stderr.isatty())
+    with contextlib.suppress(OSError):  # a read-only home still works, only slower
+        _write_atomically(cache, _encode(index))
     return index
