@@ -14,7 +14,7 @@ from auditor.facts.card import card_from_blob
 from auditor.facts.layout import best_layout, structure
 from auditor.facts.lineage import infer_lineage
 from auditor.facts.model_files import read_model_files
-from auditor.facts.paths import CARD, CODE
+from auditor.facts.paths import CARD, CODE, path_rules
 from auditor.facts.text import header_facts, text_facts
 from auditor.facts.timeline import build_timeline
 from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
@@ -112,6 +112,8 @@ def _folder_facts(source: FolderSource) -> Facts:
     for path, kind in source.files():
         blob = source.read(path)
         facts = text_facts(blob)
+        if kind != CARD and not path_rules().is_license(path, facts):
+            continue
         if kind == CARD:
             card, readme_text = card_from_blob(blob)
             card_path, readme_facts = path, facts

@@ -22,14 +22,16 @@ def license_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     if readable or facts.card.license:
         return
     unreadable = [lf for lf in facts.license_files if lf.facts.unreadable]
-    detail = ""
+    evidence = tuple(Evidence(commit=facts.target.revision, path=lf.path) for lf in unreadable)
     if unreadable:
-        detail = " (" + "; ".join(f"{lf.path}: {lf.facts.unreadable}" for lf in unreadable) + ")"
-    yield rule.finding(
-        f"No license file with readable text and no `license:` in the model card{detail}.",
-        subject=".",
-        evidence=tuple(Evidence(commit=facts.target.revision, path=lf.path) for lf in unreadable),
-    )
+        # A License.pdf may well be the license: the tool cannot tell, so a reviewer must read it.
+        detail = "; ".join(f"{lf.path}: {lf.facts.unreadable}" for lf in unreadable)
+        yield rule.finding(
+            f"No license file with readable text and no `license:` in the model card; only license files "
+            f"the tool cannot read ({detail}). Check that they hold the license and add it as text.",
+            subject=".", evidence=evidence, severity="warning")
+        return
+    yield rule.finding("No license file with readable text and no `license:` in the model card.", subject=".")
 
 
 def license_metadata_invalid(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import yaml
 
+from auditor.model import TextFacts
 from auditor.resources import rules_dir
 
 LICENSE = "license"
@@ -19,17 +20,24 @@ WEIGHTS = "weights"
 
 @dataclass(frozen=True)
 class PathRules:
-    license_basename: re.Pattern[str]
+    license_names: tuple[re.Pattern[str], ...]
+    license_any: re.Pattern[str]  # names and hints in one pattern: kind() runs on every changed path
     license_folder: re.Pattern[str]
+    license_hints: tuple[re.Pattern[str], ...]
+    documents: re.Pattern[str]
+    never_license: re.Pattern[str]
     card: re.Pattern[str]
     code: re.Pattern[str]
     weights: re.Pattern[str]
     lineage: tuple[re.Pattern[str], ...]
 
     def kind(self, path: str) -> str | None:
-        """license, card, code, weights, or None for a path the audit ignores."""
+        """license, card, code, weights, or None for a path the audit ignores. A license file whose
+        name only hints is read as one; `is_license` then decides on its text."""
         folder, name = posixpath.split(path)
-        if self.license_basename.match(name) or self.license_folder.match(posixpath.basename(folder)):
+        if not self.never_license.search(name) and (
+                self.license_folder.match(posixpath.basename(folder))
+                or self.license_any.search(name)):
             return LICENSE
         if not folder and self.card.match(name):
             return CARD
@@ -38,6 +46,20 @@ class PathRules:
         if self.weights.search(name):
             return WEIGHTS
         return None
+
+    def named_license(self, path: str) -> bool:
+        """A license file by its name or folder alone, or a license-named binary document."""
+        folder, name = posixpath.split(path)
+        if self.license_folder.match(posixpath.basename(folder)):
+            return True
+        if any(p.search(name) for p in self.license_names):
+            return True
+        return bool(self.documents.search(name)) and any(p.search(name) for p in self.license_hints)
+
+    def is_license(self, path: str, facts: TextFacts) -> bool:
+        """Whether this version of a `license` path is a license file: by name, or for a name that
+        only hints, when the text identifies as a license or carries a use policy's markers."""
+        return self.named_license(path) or bool(facts.licenses or facts.markers)
 
     def is_lineage(self, path: str) -> bool:
         """Read at the revision to infer lineage: config, tokenizer, adapter, tensor headers, code."""
@@ -48,9 +70,15 @@ class PathRules:
 def path_rules() -> PathRules:
     data = yaml.safe_load((rules_dir() / "paths.yaml").read_text(encoding="utf-8"))
     flags = re.IGNORECASE
+    license_data = data["license"]
+    either = "|".join(f"(?:{p})" for p in license_data["names"] + license_data["hints"])
     return PathRules(
-        license_basename=re.compile(data["license"]["basename"], flags),
-        license_folder=re.compile(data["license"]["folder"], flags),
+        license_names=tuple(re.compile(p, flags) for p in license_data["names"]),
+        license_any=re.compile(either, flags),
+        license_folder=re.compile(license_data["folder"], flags),
+        license_hints=tuple(re.compile(p, flags) for p in license_data["hints"]),
+        documents=re.compile(license_data["documents"], flags),
+        never_license=re.compile(license_data["never"], flags),
         card=re.compile(data["card"], flags),
         code=re.compile(data["code"], flags),
         weights=re.compile(data["weights"], flags),

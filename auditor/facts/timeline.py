@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from auditor.facts.card import card_from_blob
 from auditor.facts.copyrights import normalise_statement
-from auditor.facts.paths import CARD, CODE
+from auditor.facts.paths import CARD, CODE, path_rules
 from auditor.model import (
     Card,
     Commit,
@@ -150,7 +150,12 @@ class _Walk:
         new = None
         if change.status != "D":
             new = self.facts_at(rc.commit, change, None)
-            self.files[path] = new
+            if path_rules().is_license(path, new):
+                self.files[path] = new
+            else:
+                new = None  # a name that only hints, and the text is no license
+        if old is None and new is None:
+            return
         kind = {"A": "added", "D": "deleted"}.get(change.status, "modified")
         if old is None and new is not None:
             kind = "added"
