@@ -12,6 +12,21 @@ from auditor.demo import MIT_TEXT as MIT_TEXT  # re-exported for the tests
 from auditor.pipeline import Options, audit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "testdata"
+SHARED_REASON = "needs ../shared/testdata (the project's real license texts and repo bundles, beside the repo root)"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file from ../shared/testdata; the test skips, with one line saying where it comes from, without it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        import pytest
+
+        pytest.skip(f"{SHARED_REASON}: {'/'.join(parts)} is absent")
+    return path
+
+
+def shared_text(*parts: str) -> str:
+    return shared_path(*parts).read_text(encoding="utf-8")
 
 APACHE_NOTICE = """\
 Copyright 2024 Alibaba Cloud

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import LICENSE_EXPECTATIONS, SHARED, perturbations
+from helpers import LICENSE_EXPECTATIONS, perturbations, shared_text
 
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.licenses import identify
-
-LICENSES = SHARED / "licenses"
 
 BSD_2 = """\
 Copyright (c) 2020, Example Org
@@ -37,7 +35,7 @@ BSD_3 = BSD_2.replace(
 @pytest.mark.parametrize("name", sorted(LICENSE_EXPECTATIONS))
 def test_real_texts_in_real_and_perturbed_forms(name):
     key, hf = LICENSE_EXPECTATIONS[name]
-    for form, text in perturbations((LICENSES / name).read_text()).items():
+    for form, text in perturbations(shared_text("licenses", name)).items():
         matches = identify(text)
         assert matches, (name, form)
         best = matches[0]
@@ -47,7 +45,7 @@ def test_real_texts_in_real_and_perturbed_forms(name):
 
 
 def test_llama_3_point_versions_are_told_apart_by_their_version_lines():
-    texts = {v: (LICENSES / f"llama{v}.txt").read_text() for v in ("3.1", "3.2", "3.3")}
+    texts = {v: shared_text("licenses", f"llama{v}.txt") for v in ("3.1", "3.2", "3.3")}
     for version, text in texts.items():
         [match] = identify(text)
         assert match.key == f"llama-{version}-license-2024"
@@ -60,8 +58,8 @@ def test_bsd_variants_are_told_apart():
 
 
 def test_notice_bundling_two_licenses_gives_two_spans():
-    mit = (LICENSES / "deepseek-v3-LICENSE-CODE-mit.txt").read_text()
-    apache = (LICENSES / "apache-2.0.txt").read_text()
+    mit = shared_text("licenses", "deepseek-v3-LICENSE-CODE-mit.txt")
+    apache = shared_text("licenses", "apache-2.0.txt")
     notice = "This product bundles:\n\n" + mit + "\n-----\n\n" + apache
     matches = sorted(identify(notice), key=lambda m: m.start_line)
     assert [m.spdx for m in matches] == ["MIT", "Apache-2.0"]
@@ -89,7 +87,7 @@ def test_binary_empty_and_huge_files():
     assert text_facts(Blob(data=b"")).licenses == ()
     assert text_facts(Blob(data=b"\x89PNG\r\n\x00\x00" + bytes(range(256)) * 100)).unreadable == "binary file"
     filler = "Component {0} ships with the documentation and examples listed in its manifest.\n" * 20
-    mit = (LICENSES / "mit.txt").read_text()
+    mit = shared_text("licenses", "mit.txt")
     huge = "".join(filler.format(i) + (mit if i % 40 == 0 else "") for i in range(4000))
     assert len(huge) > 5_000_000
     facts = text_facts(Blob(data=huge.encode()))
@@ -110,7 +108,7 @@ def test_copyright_statements():
         (2, ("Alibaba Cloud",), ("2024",)),
         (3, ("Meta Platforms, Inc",), ()),
     ]
-    assert find_copyrights((LICENSES / "apache-2.0.txt").read_text()) == []
+    assert find_copyrights(shared_text("licenses", "apache-2.0.txt")) == []
 
 
 def test_hugging_face_ids_round_trip_through_keys():
@@ -131,8 +129,8 @@ def test_identify_command_json(tmp_path):
     from helpers import run_cli
 
     notice = tmp_path / "NOTICE"
-    notice.write_text((LICENSES / "deepseek-v3-LICENSE-CODE-mit.txt").read_text() + "\n\n"
-                      + (LICENSES / "llama3.2.txt").read_text())
+    notice.write_text(shared_text("licenses", "deepseek-v3-LICENSE-CODE-mit.txt") + "\n\n"
+                      + shared_text("licenses", "llama3.2.txt"))
     (tmp_path / "weights.bin").write_bytes(bytes(range(256)))
     result = run_cli("identify", str(notice), str(tmp_path / "weights.bin"), "--format", "json")
     assert result.returncode == 0

@@ -6,7 +6,17 @@ import json
 import re
 import struct
 
-from helpers import MIT_TEXT, SHARED, card, config_json, findings, index_json, llama_tensors, safetensors_bytes, scan
+from helpers import (
+    MIT_TEXT,
+    card,
+    config_json,
+    findings,
+    index_json,
+    llama_tensors,
+    safetensors_bytes,
+    scan,
+    shared_text,
+)
 
 from auditor.demo import lfs_pointer
 
@@ -137,7 +147,7 @@ def test_declared_qwen25_finetune_names_its_base_and_license(repo):
     repo.commit("Upload", "2025-03-01 10:00:00", {
         "README.md": card("license: apache-2.0\nbase_model: Qwen/Qwen2.5-7B-Instruct\n"
                           "base_model_relation: finetune") + "Built on Qwen2.5-7B-Instruct.\n",
-        "LICENSE": "Copyright 2024 Alibaba Cloud\n\n" + (SHARED / "licenses" / "apache-2.0.txt").read_text(),
+        "LICENSE": "Copyright 2024 Alibaba Cloud\n\n" + shared_text("licenses", "apache-2.0.txt"),
         "config.json": config_json("Qwen2ForCausalLM", "qwen2", **QWEN25_7B),
         "tokenizer_config.json": json.dumps({"eos_token": "<|im_end|>", "chat_template": "<|im_start|>..."}),
     })

@@ -5,14 +5,12 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from helpers import SHARED, findings, scan
-
-REPOS = SHARED / "repos"
+from helpers import findings, scan, shared_path
 
 
 def _clone(tmp_path, name):
     target = tmp_path / name
-    subprocess.run(["git", "clone", "-q", str(REPOS / f"{name}.bundle"), str(target)], check=True)
+    subprocess.run(["git", "clone", "-q", str(shared_path("repos", f"{name}.bundle")), str(target)], check=True)
     return target
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from helpers import MIT_TEXT, SHARED, card, config_json, findings, run_cli, scan
+from helpers import MIT_TEXT, card, config_json, findings, run_cli, scan, shared_text
 
 from auditor.demo import build_demo_repo
 
-LICENSES = SHARED / "licenses"
 LLAMA31_8B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
                   num_key_value_heads=8, vocab_size=128256, max_position_embeddings=131072)
 GEMMA2_9B = dict(hidden_size=3584, intermediate_size=14336, num_hidden_layers=42, num_attention_heads=16,
@@ -20,7 +19,7 @@ def rules_of(doc: dict) -> set[str]:
 def llama_relabelled(repo):
     repo.commit("Release SovereignLM", "2026-03-01 10:00:00", {
         "README.md": "---\nlicense: apache-2.0\n---\n# SovereignLM-8B\n\nOur own national model.\n",
-        "LICENSE": (LICENSES / "apache-2.0.txt").read_text(),
+        "LICENSE": shared_text("licenses", "apache-2.0.txt"),
         "config.json": config_json("LlamaForCausalLM", "llama", **LLAMA31_8B),
     })
 
@@ -51,7 +50,7 @@ def test_mit_restored_via_notice_has_no_upstream_license_finding(tmp_path):
 def test_gemma_derivative_without_notice_file(repo):
     repo.commit("Upload", "2025-01-01 10:00:00", {
         "README.md": card("license: gemma\nbase_model: google/gemma-2-9b-it"),
-        "LICENSE": (LICENSES / "gemma.txt").read_text(),
+        "LICENSE": shared_text("licenses", "gemma.txt"),
         "config.json": config_json("Gemma2ForCausalLM", "gemma2", **GEMMA2_9B),
     })
     doc = scan(repo.path)
@@ -105,7 +104,7 @@ def test_compatibility_table():
 def test_correctly_attributed_qwen25_finetune_is_clean(repo):
     repo.commit("Upload", "2025-03-01 10:00:00", {
         "README.md": card("license: apache-2.0\nbase_model: Qwen/Qwen2.5-7B-Instruct") + "# Qwen2.5-7B-JA\n",
-        "LICENSE": "Copyright 2024 Alibaba Cloud\n\n" + (LICENSES / "apache-2.0.txt").read_text(),
+        "LICENSE": "Copyright 2024 Alibaba Cloud\n\n" + shared_text("licenses", "apache-2.0.txt"),
         "config.json": config_json("Qwen2ForCausalLM", "qwen2", hidden_size=3584, intermediate_size=18944,
                                    num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
                                    vocab_size=152064),
