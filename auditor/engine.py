@@ -6,12 +6,11 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
 from auditor.checks import CHECKS
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES, Facts, Finding, RuleInfo, severity_rank
 from auditor.resources import rules_dir
+from auditor.safeload import UnsafeDocument, load_yaml, read_capped
 
 _OVERRIDABLE = ("severity", "title", "description", "remediation", "references", "params")
 
@@ -25,26 +24,42 @@ class RuleSet:
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_yaml(path: Path) -> tuple[bytes, dict]:
+    """A rule file's bytes (for the digest) and its data."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise AuditorError(f"cannot read rule file {path}: {str(exc).splitlines()[0]}") from exc
+        raw = read_capped(path)
+        data = load_yaml(raw)
+    except UnsafeDocument as exc:
+        raise AuditorError(f"cannot read rule file {path}: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise AuditorError(f"rule file {path} has no `rules:` list")
-    return data
+    return raw, data
+
+
+def _fields(entry: dict, source: Path) -> dict:
+    """The rule fields an entry gives, in the types RuleInfo holds; a wrong type is an input error."""
+    rule_id = entry.get("id")
+    fields = {k: str(entry[k]) for k in ("id", "severity", "title", "description", "remediation", "check")
+              if k in entry and entry[k] is not None}
+    references = entry.get("references")
+    if references is not None:
+        if not isinstance(references, (list, str)):
+            raise AuditorError(f"rule {rule_id} in {source}: references must be a list")
+        fields["references"] = (references,) if isinstance(references, str) else tuple(str(r) for r in references)
+    params = entry.get("params")
+    if params is not None:
+        if not isinstance(params, dict):
+            raise AuditorError(f"rule {rule_id} in {source}: params must be a mapping")
+        fields["params"] = dict(params)
+    return fields
 
 
 def _rule(entry: dict, source: Path) -> RuleInfo:
-    try:
-        rule = RuleInfo(
-            id=str(entry["id"]), severity=str(entry["severity"]), title=str(entry["title"]),
-            description=str(entry.get("description", "")), remediation=str(entry.get("remediation", "")),
-            references=tuple(str(r) for r in entry.get("references") or ()), check=str(entry["check"]),
-            params=dict(entry.get("params") or {}),
-        )
-    except (KeyError, TypeError) as exc:
-        raise AuditorError(f"rule in {source} lacks field {exc}") from exc
+    fields = _fields(entry, source)
+    missing = [k for k in ("id", "severity", "title", "check") if k not in fields]
+    if missing:
+        raise AuditorError(f"rule in {source} lacks field {missing[0]!r}")
+    rule = RuleInfo(**{"description": "", "remediation": "", "references": (), "params": {}, **fields})
     _validate(rule, source)
     return rule
 
@@ -64,15 +79,16 @@ def load_rules(extra_dirs: tuple[Path, ...] = ()) -> RuleSet:
         digest.update(file.relative_to(builtin_dir).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     rules: dict[str, RuleInfo] = {}
     builtin = builtin_dir / "rules.yaml"
-    for entry in _read_yaml(builtin)["rules"]:
+    for entry in _read_yaml(builtin)[1]["rules"]:
         rule = _rule(entry, builtin)
         rules[rule.id] = rule
     for directory in extra_dirs:
         if not directory.is_dir():
             raise AuditorError(f"--rules {directory}: not a directory")
         for file in sorted(directory.glob("*.y*ml")):
-            digest.update(b"user\0" + file.read_bytes() + b"\0")
-            for entry in _read_yaml(file)["rules"]:
+            raw, data = _read_yaml(file)
+            digest.update(b"user\0" + raw + b"\0")
+            for entry in data["rules"]:
                 if not isinstance(entry, dict) or "id" not in entry:
                     raise AuditorError(f"rule in {file} has no id")
                 current = rules.get(str(entry["id"]))
@@ -81,10 +97,8 @@ def load_rules(extra_dirs: tuple[Path, ...] = ()) -> RuleSet:
                 else:
                     if "check" in entry and entry["check"] != current.check:
                         raise AuditorError(f"rule {current.id} in {file}: a built-in rule's check cannot change")
-                    updates = {k: entry[k] for k in _OVERRIDABLE if k in entry}
-                    if "references" in updates:
-                        updates["references"] = tuple(str(r) for r in updates["references"] or ())
-                    rule = replace(current, **updates)
+                    fields = _fields(entry, file)
+                    rule = replace(current, **{k: v for k, v in fields.items() if k in _OVERRIDABLE})
                     _validate(rule, file)
                 rules[rule.id] = rule
     return RuleSet(rules=tuple(rules.values()), digest="sha256:" + digest.hexdigest())

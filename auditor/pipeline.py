@@ -18,6 +18,7 @@ from auditor.facts.paths import CARD, CODE, path_rules
 from auditor.facts.text import header_facts, text_facts
 from auditor.facts.timeline import build_timeline
 from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
+from auditor.safeload import UnsafeDocument, read_capped
 from auditor.sources.base import Blob, Change
 from auditor.sources.hub import HubSource
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
@@ -40,9 +41,10 @@ def audit(target: str, options: Options = Options()) -> Audit:
     waivers = []
     if options.waivers is not None:
         try:
-            waivers += parse_waivers(options.waivers.read_text(encoding="utf-8"), str(options.waivers))
-        except OSError as exc:
-            raise AuditorError(f"cannot read --waivers {options.waivers}: {exc.strerror}") from exc
+            raw = read_capped(options.waivers)
+        except UnsafeDocument as exc:
+            raise AuditorError(f"cannot read --waivers {options.waivers}: {exc}") from exc
+        waivers += parse_waivers(raw, str(options.waivers))
     if target.startswith("hf://"):
         source: GitSource | FolderSource | HubSource = HubSource(target, options.revision, options.offline)
     else:

@@ -11,10 +11,9 @@ import datetime
 import fnmatch
 from dataclasses import dataclass, replace
 
-import yaml
-
 from auditor.errors import AuditorError
 from auditor.model import Finding, Waiver
+from auditor.safeload import UnsafeDocument, load_yaml
 
 REASONS = ("license-acquired", "not-distributed", "upstream-permission", "false-positive", "other")
 REPO_FILE = ".auditor.yaml"
@@ -30,11 +29,11 @@ class WaiverRule:
     source: str
 
 
-def parse_waivers(text: str, source: str) -> list[WaiverRule]:
+def parse_waivers(text: str | bytes, source: str) -> list[WaiverRule]:
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise AuditorError(f"{source}: invalid YAML ({str(exc).splitlines()[0]})") from exc
+        data = load_yaml(text) or {}
+    except UnsafeDocument as exc:
+        raise AuditorError(f"{source}: {exc}") from exc
     entries = data.get("waivers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise AuditorError(f"{source}: expected a `waivers:` list")

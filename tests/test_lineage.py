@@ -190,4 +190,4 @@ def test_hostile_and_broken_weight_files_are_read_safely(repo):
     notes = "\n".join(doc["notes"])
     assert "a.safetensors: header claims 4611686018427387904 bytes" in notes
     assert "b.safetensors: truncated" in notes and "c.safetensors: Git LFS pointer" in notes
-    assert "config.json: invalid JSON" in notes and "model.safetensors.index.json: not valid JSON" in notes
+    assert "config.json: invalid JSON" in notes and "model.safetensors.index.json: invalid JSON" in notes

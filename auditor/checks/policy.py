@@ -10,7 +10,8 @@ from auditor.model import Evidence, Facts, Finding, RuleInfo
 
 def denied_licenses(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     """params.licenses: SPDX ids, ScanCode keys or Hub ids that the user's policy forbids."""
-    denied = {str(x).lower() for x in rule.params.get("licenses", ())}
+    listed = rule.params.get("licenses") or ()
+    denied = {str(x).lower() for x in (listed if isinstance(listed, (list, tuple)) else [listed])}
     for lf in facts.license_files:
         for match in lf.facts.licenses:
             if match.spdx.lower() in denied or match.key.lower() in denied:

@@ -22,8 +22,20 @@ from auditor.facts.tensors import Shape
 from auditor.model import LayoutMatch
 from auditor.resources import rules_dir
 
-_LAYER = re.compile(r"^(?P<prefix>.+?)\.(?P<index>\d+)\.(?P<suffix>.+)$")
 _NESTED_INDEX = re.compile(r"\.\d+\.")
+
+
+def split_layer(name: str) -> tuple[str, int, str] | None:
+    """(prefix, index, suffix) at the first numbered component (`model.layers.3.mlp.up.weight` ->
+    `model.layers`, 3, `mlp.up.weight`), or None. One split, linear in the name: a backtracking
+    pattern here took seconds on one long hostile name."""
+    parts = name.split(".")
+    for position in range(1, len(parts) - 1):
+        if parts[position].isdecimal() and parts[position].isascii():
+            prefix, suffix = ".".join(parts[:position]), ".".join(parts[position + 1:])
+            if prefix and suffix:
+                return prefix, int(parts[position]), suffix
+    return None
 
 
 @dataclass(frozen=True)
@@ -70,18 +82,18 @@ def structure(names: dict[str, Shape | None]) -> Structure | None:
     """The layer structure of a tensor inventory, or None when it has no numbered layers."""
     by_prefix: dict[str, set[int]] = {}
     for name in names:
-        match = _LAYER.match(name)
-        if match:
-            by_prefix.setdefault(match["prefix"], set()).add(int(match["index"]))
+        split = split_layer(name)
+        if split:
+            by_prefix.setdefault(split[0], set()).add(split[1])
     if not by_prefix:
         return None
     prefix = max(sorted(by_prefix), key=lambda p: len(by_prefix[p]))
     layer: dict[str, Shape | None] = {}
     top: dict[str, Shape | None] = {}
     for name, shape in sorted(names.items()):
-        match = _LAYER.match(name)
-        if match and match["prefix"] == prefix:
-            suffix = _NESTED_INDEX.sub(".*.", "." + match["suffix"] + ".").strip(".")
+        split = split_layer(name)
+        if split and split[0] == prefix:
+            suffix = _NESTED_INDEX.sub(".*.", "." + split[2] + ".").strip(".")
             layer.setdefault(suffix, shape)
         else:
             top[name] = shape

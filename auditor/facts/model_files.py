@@ -3,14 +3,16 @@ adapter_config.json, safetensors headers and index files, and modeling code as t
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.facts.tensors import TensorInventory, read_index
+from auditor.facts.tensors import MAX_NAME_LENGTH, MAX_TENSORS, Shape, TensorInventory, read_index, usable_name
 from auditor.facts.text import decode
+from auditor.safeload import Limits, UnsafeDocument, load_json
+from auditor.sources.base import MAX_TEXT_BYTES
 
 _MAX_SHARD_HEADERS = 400  # a 163-shard checkpoint has 163; more is a sign of something else
+_JSON_LIMITS = Limits(max_bytes=MAX_TEXT_BYTES)
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,9 @@ def _json(text: str | None) -> tuple[Any, str | None]:
     if text is None:
         return None, "unreadable"
     try:
-        return json.loads(text), None
-    except json.JSONDecodeError as exc:
-        return None, f"invalid JSON ({exc.msg} at line {exc.lineno})"
+        return load_json(text, _JSON_LIMITS), None
+    except UnsafeDocument as exc:
+        return None, str(exc)
 
 
 def _token_strings(value: Any) -> set[str]:
@@ -103,9 +105,11 @@ def read_model_files(source) -> ModelFiles:
             tokens |= _token_strings(data.get(key))
         if isinstance(data.get("chat_template"), str):
             tokens.add(data["chat_template"])
-        vocab = (data.get("model") or {}).get("vocab") if name == "tokenizer.json" else None
+        model = data.get("model") if name == "tokenizer.json" else None
+        vocab = model.get("vocab") if isinstance(model, dict) else None
         if vocab_size is None and isinstance(vocab, (dict, list)):
-            vocab_size = len(vocab) + len(data.get("added_tokens") or ())
+            added = data.get("added_tokens")
+            vocab_size = len(vocab) + (len(added) if isinstance(added, list) else 0)
 
     adapter_base = None
     if "adapter_config.json" in entries:
@@ -115,7 +119,20 @@ def read_model_files(source) -> ModelFiles:
         elif error:
             notes.append(f"adapter_config.json: {error}")
 
-    names: dict[str, tuple[int, ...] | None] = {}
+    names: dict[str, Shape | None] = {}
+    skipped = {"unusable": 0, "over": 0}
+
+    def add(name: str, shape: Shape | None) -> None:
+        if name in names:
+            if shape is not None:
+                names[name] = shape
+        elif not usable_name(name):
+            skipped["unusable"] += 1
+        elif len(names) >= MAX_TENSORS:
+            skipped["over"] += 1
+        else:
+            names[name] = shape
+
     sources: list[str] = []
     shards = sorted(p for p in entries if p.endswith(".safetensors"))
     for path in shards[:_MAX_SHARD_HEADERS]:
@@ -123,7 +140,8 @@ def read_model_files(source) -> ModelFiles:
         if shapes is None:
             notes.append(f"{path}: {why}")
             continue
-        names.update(shapes)
+        for name, shape in shapes.items():
+            add(name, shape)
         sources.append(path)
     for path in sorted(p for p in entries if p.endswith(".index.json")):
         listed, why = read_index(text(path) or "")
@@ -131,8 +149,13 @@ def read_model_files(source) -> ModelFiles:
             notes.append(f"{path}: {why}")
             continue
         for name in listed:
-            names.setdefault(name, None)
+            add(name, None)
         sources.append(path)
+    if skipped["unusable"]:
+        notes.append(f"{skipped['unusable']} tensor names longer than {MAX_NAME_LENGTH} characters or with control "
+                     "characters were not analysed")
+    if skipped["over"]:
+        notes.append(f"{skipped['over']} tensor names beyond the first {MAX_TENSORS} were not analysed")
 
     code = tuple((path, body) for path in sorted(entries) if path.endswith(".py")
                  and (body := text(path)) is not None)

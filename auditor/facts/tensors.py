@@ -3,14 +3,23 @@ JSON header, capped), weight-map index files, and Git LFS pointers recognised as
 
 from __future__ import annotations
 
-import json
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from auditor.safeload import Limits, UnsafeDocument, load_json
+from auditor.sources.base import MAX_TEXT_BYTES
+
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
-# The safetensors reference reader refuses headers over 100 MB; a 50,000-tensor header is ~5 MB.
-MAX_HEADER_BYTES = 100 * 1024 * 1024
+# huggingface_hub's own cap (constants.SAFETENSORS_MAX_HEADER_LENGTH), so a local scan and a Hub
+# scan refuse the same headers; a 50,000-tensor header is ~5 MB. Parsed JSON takes up to ~15 times
+# its size in memory, so this cap also bounds the audit's memory.
+MAX_HEADER_BYTES = 25_000_000
+_HEADER_LIMITS = Limits(max_bytes=MAX_HEADER_BYTES, max_depth=8)
+_INDEX_LIMITS = Limits(max_bytes=MAX_TEXT_BYTES, max_depth=8)
+# Real tensor names are under 200 characters, and the largest checkpoints have ~100,000 tensors.
+MAX_NAME_LENGTH = 1024
+MAX_TENSORS = 500_000
 
 Shape = tuple[int, ...]
 
@@ -23,6 +32,11 @@ class TensorInventory:
     @property
     def has_shapes(self) -> bool:
         return any(shape is not None for shape in self.names.values())
+
+
+def usable_name(name: str) -> bool:
+    """Names that are analysed: bounded in length, and printable (a newline is no tensor's)."""
+    return len(name) <= MAX_NAME_LENGTH and name.isprintable()
 
 
 def read_safetensors_header(stream: BinaryIO) -> tuple[dict[str, Shape] | None, str | None]:
@@ -41,9 +55,9 @@ def read_safetensors_header(stream: BinaryIO) -> tuple[dict[str, Shape] | None, 
     if len(raw) < length:
         return None, "truncated header"
     try:
-        header = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None, "header is not valid JSON"
+        header = load_json(raw, _HEADER_LIMITS)
+    except UnsafeDocument as exc:
+        return None, f"header: {exc}"
     if not isinstance(header, dict):
         return None, "header is not a JSON object"
     shapes: dict[str, Shape] = {}
@@ -59,9 +73,9 @@ def read_safetensors_header(stream: BinaryIO) -> tuple[dict[str, Shape] | None, 
 def read_index(text: str) -> tuple[list[str] | None, str | None]:
     """Tensor names from a model.safetensors.index.json or pytorch_model.bin.index.json."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None, "not valid JSON"
+        data = load_json(text, _INDEX_LIMITS)
+    except UnsafeDocument as exc:
+        return None, str(exc)
     weight_map = data.get("weight_map") if isinstance(data, dict) else None
     if not isinstance(weight_map, dict):
         return None, "no weight_map"

@@ -1,0 +1,151 @@
+"""A hostile corpus, built in code: each case is audited through the CLI under a time and memory
+bound (tests/limits.py) and must end with a report (exit 0/1) or one stderr line (exit 2), never an
+internal error, and leak nothing from outside the target."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import pytest
+from helpers import MIT_TEXT, card, index_json, safetensors_bytes
+from limits import Run, assert_contained, run_limited
+
+OUTSIDE_SECRET = "OUTSIDE-SECRET-7f3a"
+
+
+def billion_laughs() -> str:
+    """~350 bytes of YAML that expand to 9^9 strings."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    previous = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+        previous = name
+    return "\n".join(lines) + "\n"
+
+
+def deep_json(depth: int = 100_000) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.fixture
+def outside(tmp_path):
+    """A file beside the target that no output may ever show."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    secret = folder / "secret.txt"
+    secret.write_text(f"{OUTSIDE_SECRET}\n{MIT_TEXT}")
+    return secret
+
+
+def audit(target, *extra: str, timeout: float = 60, memory_mb: int = 1024) -> tuple[Run, dict | None]:
+    """A JSON scan of `target` under the bounds; the report when there is one."""
+    run = run_limited("scan", target, "--format", "json", "--fail-on", "never", *extra,
+                      timeout=timeout, memory_mb=memory_mb)
+    assert_contained(run)
+    assert OUTSIDE_SECRET not in run.out and OUTSIDE_SECRET not in run.err
+    return run, (json.loads(run.stdout) if run.returncode in (0, 1) and run.stdout else None)
+
+
+def notes(doc: dict) -> str:
+    return "\n".join(doc["notes"])
+
+
+# 2. YAML alias bombs and other hostile YAML, wherever YAML is read.
+
+def test_alias_bomb_in_card_front_matter_is_a_finding(repo, outside):
+    repo.commit("Bomb", "2025-01-01 10:00:00", {"README.md": "---\nlicense: mit\n" + billion_laughs() + "---\n# M\n",
+                                                 "LICENSE": MIT_TEXT})
+    run, doc = audit(repo.path, timeout=30, memory_mb=512)
+    assert run.returncode == 0
+    assert "expands to more than" in doc["card"]["error"]
+    assert any(f["rule"] == "license-metadata-invalid" for f in doc["findings"])
+
+
+def test_alias_bomb_in_repo_waivers_is_a_note_and_the_audit_goes_on(repo):
+    repo.commit("Bomb", "2025-01-01 10:00:00", {"README.md": card(), ".auditor.yaml": billion_laughs()})
+    run, doc = audit(repo.path, timeout=30, memory_mb=512)
+    assert ".auditor.yaml: expands to more than" in notes(doc)
+    assert doc["card"]["license"] == "mit" and doc["target"]["commits_scanned"] == 1  # the audit went on
+
+
+@pytest.mark.parametrize("content, message", [
+    (billion_laughs(), "expands to more than"),
+    ("rules: &r [*r]\n", "recursive"),
+    ("rules:\n  - id: x\n    severity: error\n    title: t\n    check: denied-licenses\n    params: 5\n",
+     "params must be a mapping"),
+    ("rules:\n  - id: license-missing\n    references: 5\n", "references must be a list"),
+    ("rules: [" * 5000 + "]" * 5000, "nest"),
+    ("rules: [1]\nwhen: 2020-13-45\n", "invalid YAML value"),
+])
+def test_broken_rules_file_is_one_line_exit_2(repo, tmp_path, content, message):
+    repo.commit("Card", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bomb.yaml").write_text(content)
+    run, _doc = audit(repo.path, "--rules", str(rules), timeout=30, memory_mb=512)
+    assert run.returncode == 2 and message in run.err and "bomb.yaml" in run.err
+
+
+@pytest.mark.parametrize("content", [billion_laughs().encode(), b"waivers: [\xff\xfe]\n", b"x" * (3 << 20)])
+def test_broken_waivers_file_is_one_line_exit_2(repo, tmp_path, content):
+    repo.commit("Card", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_bytes(content)
+    run, _doc = audit(repo.path, "--waivers", str(waivers), timeout=30, memory_mb=512)
+    assert run.returncode == 2 and "waivers.yaml" in run.err
+
+
+# 9. Deep nesting, huge claims and bad encodings in the JSON a repo carries: notes, never a crash.
+
+def test_deep_and_huge_json_model_files_are_notes(repo):
+    repo.commit("Hostile JSON", "2025-01-01 10:00:00", {
+        "README.md": card(), "LICENSE": MIT_TEXT,
+        "config.json": deep_json(),
+        "tokenizer_config.json": '{"added_tokens_decoder": ' + "{\"a\": " * 5000 + "1" + "}" * 5001,
+        "tokenizer.json": '{"model": "x", "added_tokens": 5}',
+        "special_tokens_map.json": b'{"bos_token": "\xff\xfe"}',
+        "adapter_config.json": '{"r": ' + "9" * 5000 + "}",
+        "model.safetensors.index.json": '{"metadata": {"total_size": 1e999999}, "weight_map": ' + deep_json(50) + "}",
+    })
+    run, doc = audit(repo.path, timeout=30, memory_mb=512)
+    text = notes(doc)
+    assert "config.json: nested deeper than" in text
+    assert "tokenizer_config.json: nested deeper than" in text
+    assert "adapter_config.json: invalid JSON value" in text
+    assert "model.safetensors.index.json: nested deeper than" in text
+
+
+def test_hostile_safetensors_headers_are_notes(repo):
+    deep = deep_json(20_000).encode()
+    huge_dims = json.dumps({"w": {"dtype": "F16", "shape": [2**62, 2**62], "data_offsets": [0, 2**63]}}).encode()
+    repo.commit("Hostile headers", "2025-01-01 10:00:00", {
+        "README.md": card(), "LICENSE": MIT_TEXT,
+        "a.safetensors": struct.pack("<Q", len(deep)) + deep,
+        "b.safetensors": struct.pack("<Q", 24_000_000) + b"{" + b" " * 100,  # claims more than it holds
+        "c.safetensors": struct.pack("<Q", 26_000_000),  # over the cap huggingface_hub applies too
+        "d.safetensors": struct.pack("<Q", len(huge_dims)) + huge_dims,
+        "e.safetensors": struct.pack("<Q", 4) + b"\xff\xfe\xfd\xfc",
+    })
+    run, doc = audit(repo.path, timeout=30, memory_mb=512)
+    text = notes(doc)
+    assert "a.safetensors: header: nested deeper than" in text
+    assert "b.safetensors: truncated header" in text
+    assert "c.safetensors: header claims 26000000 bytes" in text
+    assert "e.safetensors: header: invalid JSON" in text
+
+
+# 6. Tensor names: parsed in linear time, length and count capped, what was skipped noted.
+
+def test_long_hostile_tensor_names_are_linear_and_capped(repo):
+    # A 160 KB name with an inner newline took 32 s through the old backtracking pattern.
+    hostile = "a" * 80_000 + ".1\n" + "b" * 80_000
+    long_names = ["model.layers.0." + "x" * 900 + str(i) for i in range(2_000)]  # under the cap
+    names = [hostile, "model.layers.1\n.mlp.weight", *long_names, "model.layers.0.w" + "." * 4000]
+    repo.commit("Hostile index", "2025-01-01 10:00:00", {
+        "README.md": card(), "LICENSE": MIT_TEXT,
+        "model.safetensors.index.json": index_json(names),
+        "model.safetensors": safetensors_bytes({"model.layers.0." + "y" * 30_000 + ".1.z": (1,)}),
+    })
+    run, doc = audit(repo.path, timeout=20, memory_mb=512)
+    assert "4 tensor names longer than 1024 characters or with control characters were not analysed" in notes(doc)
