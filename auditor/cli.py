@@ -174,6 +174,62 @@ def demo(output_dir: Path) -> int:
     return 0
 
 
+@cli.command()
+@click.argument("targets", nargs=-1)
+@click.option("--from", "from_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file with one target per line (# starts a comment).")
+@click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=Path("fleet.sqlite"),
+              show_default=True, help="SQLite file of finished audits; a re-run skips what it holds.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), help="Targets at a time [local: 2; ray: the cluster's CPUs].")
+@click.option("--ray-address", help="Ray cluster to use (default: RAY_ADDRESS, else a local instance).")
+@click.option("--timeout", type=click.FloatRange(min=0), default=900, show_default=True,
+              help="Seconds per target before it is recorded as failed; 0: no limit.")
+@click.option("--force", is_flag=True, help="Audit every target again, even if stored and unchanged.")
+@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the summary here (.html .json .csv); repeatable. Default: a table on stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+              show_default=True, help="Exit 1 when a target has a finding at least this severe.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of extra rule files (repeatable).")
+@click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
+              help="Waivers file, in addition to each repo's own .auditor.yaml.")
+@click.option("--offline", is_flag=True, help="hf:// targets: use only what earlier runs cached.")
+def fleet(targets: tuple[str, ...], from_file: Path | None, store: Path, engine: str, workers: int | None,
+          ray_address: str | None, timeout: float, force: bool, outputs: tuple[Path, ...], fail_on: str,
+          rule_dirs: tuple[Path, ...], waivers: Path | None, offline: bool) -> int:
+    """Audit many TARGETS as `auditor scan` would: paths, hf://org/name, 'hf://org/*' (every model of an
+    author). Resumable: finished audits are kept in --store and not repeated."""
+    from auditor.fleet.run import FleetOptions, run_fleet
+    from auditor.fleet.store import Store
+    from auditor.fleet.summary import check_outputs, render_text, write_summaries
+    from auditor.fleet.targets import expand_targets
+    from auditor.fleet.task import Settings
+
+    check_outputs(outputs)
+    expanded = expand_targets(targets, from_file)
+    settings = Settings(rule_dirs=tuple(str(d) for d in rule_dirs), fail_on=fail_on,
+                        waivers=str(waivers) if waivers else None, offline=offline)
+    tty = sys.stderr.isatty()
+    tally = run_fleet(expanded, FleetOptions(settings=settings, store=store, engine=engine, workers=workers,
+                                             timeout=timeout or None, force=force, ray_address=ray_address),
+                      progress=(lambda t: click.echo(f"\r{t.line()}\033[K", err=True, nl=False)) if tty else None)
+    if tty:
+        click.echo(err=True)
+    opened = Store(store)
+    try:
+        summary = write_summaries(opened, [t.name for t in expanded], outputs)
+    finally:
+        opened.close()
+    for output in outputs:
+        click.echo(f"summary written to {output}", err=True)
+    if not outputs:
+        click.echo(render_text(summary), nl=False)
+    click.echo(f"{tally.done} audited, {tally.failed} failed, {tally.skipped} unchanged and skipped; "
+               f"store: {store}", err=True)
+    return 1 if summary.failed() else 0
+
+
 def main() -> None:
     try:
         code = cli.main(standalone_mode=False)

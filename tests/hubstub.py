@@ -27,6 +27,9 @@ class HubStub:
         self.errors: dict[str, tuple[int, str | None]] = {}  # repo id -> (status, X-Error-Code)
         self.rate_limited: Counter = Counter()  # repo id -> 429 answers still to give
         self.counts: Counter = Counter()  # request kinds served
+        self.hang: set[str] = set()  # repo ids whose requests never get an answer (until the stub stops)
+        self.models_page = 1000
+        self._stopping = threading.Event()
         self.commits_page = commits_page
         self.tree_page = tree_page
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -38,6 +41,7 @@ class HubStub:
         return self
 
     def __exit__(self, *exc) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -81,6 +85,9 @@ class HubStub:
                 self._send(status, json.dumps({"error": message}).encode(), headers)
 
             def _repo(self, repo_id: str) -> Path | None:
+                if repo_id in stub.hang:
+                    stub._stopping.wait()
+                    return None
                 if stub.rate_limited[repo_id] > 0:
                     stub.rate_limited[repo_id] -= 1
                     self._send(429, b'{"error": "slow down"}', {"Retry-After": "0"})
@@ -111,6 +118,10 @@ class HubStub:
                 url = urlparse(self.path)
                 query = parse_qs(url.query)
                 path = unquote(url.path)
+                if path == "/api/models":
+                    return self.models(query)
+                if m := re.match(r"^/api/models/([^/]+/[^/]+)(?:/revision/([^/]+))?$", path):
+                    return self.model_info(m[1], m[2] or "main")
                 if m := re.match(r"^/api/models/([^/]+/[^/]+)/commits/(.+)$", path):
                     return self.commits(m[1], m[2], query)
                 if m := re.match(r"^/api/models/([^/]+/[^/]+)/tree/([^/]+)(/.*)?$", path):
@@ -129,6 +140,22 @@ class HubStub:
                     self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
                     return None
                 return repo, sha
+
+            def models(self, query: dict) -> None:
+                """list_models(author=...): ids and head commits, by id, paged like the Hub."""
+                stub.counts["models"] += 1
+                author = query.get("author", [""])[0]
+                items = [{"_id": repo_id, "id": repo_id, "modelId": repo_id, "private": False,
+                          "sha": stub.resolve(path, "HEAD")}
+                         for repo_id, path in sorted(stub.repos.items()) if repo_id.split("/")[0] == author]
+                chunk, headers = self._page(items, stub.models_page, query)
+                self._json(chunk, headers)
+
+            def model_info(self, repo_id: str, revision: str) -> None:
+                stub.counts["model_info"] += 1
+                if (found := self._revision(repo_id, revision)) is None:
+                    return
+                self._json({"_id": repo_id, "id": repo_id, "modelId": repo_id, "private": False, "sha": found[1]})
 
             def commits(self, repo_id: str, revision: str, query: dict) -> None:
                 stub.counts["commits"] += 1
