@@ -1,12 +1,12 @@
 """Click commands: options in, audit(), a reporter, an exit code out.
 
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error (one line on
-stderr, never a traceback).
+stderr, never a traceback), 3 internal error (a bug in the tool; one line, AUDITOR_DEBUG=1 for the
+traceback).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -15,11 +15,13 @@ import click
 
 from auditor import __version__
 from auditor.errors import AuditorError
+from auditor.escape import dump_json, printable
 from auditor.reports import FORMATS, SUFFIXES, render
 
 # Commands import what they need when they run, so that each pays only for its own start-up.
 
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3  # so that CI can tell a bug in the tool from bad input
 
 
 def _write(path: Path, text: str) -> None:
@@ -27,6 +29,11 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise AuditorError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _err(message: str) -> None:
+    """One line on stderr, whatever the message holds (repo strings, git's own words)."""
+    click.echo(" ".join(printable(message).split("\n")), err=True)
 
 
 def _progress():
@@ -72,7 +79,7 @@ def scan(target: str, fmt: str, outputs: tuple[Path, ...], fail_on: str, rule_di
         click.echo("\r\033[K", err=True, nl=False)
     for output in outputs:
         _write(output, render(SUFFIXES.get(output.suffix.lower(), fmt), result))
-        click.echo(f"report written to {output}", err=True)
+        _err(f"report written to {output}")
     if not outputs:
         click.echo(render(fmt, result), nl=False)
     return 1 if result.failed() else 0
@@ -89,12 +96,12 @@ def notice(target: str, output: Path | None, revision: str | None) -> int:
 
     plan = plan_notice(audit(target, Options(revision=revision)))
     if output:
-        _write(output, plan.text)
-        click.echo(f"notice written to {output}", err=True)
+        _write(output, printable(plan.text))
+        _err(f"notice written to {output}")
     else:
-        click.echo(plan.text, nl=False)
+        click.echo(printable(plan.text), nl=False)
     for instruction in plan.instructions:
-        click.echo(f"to do: {instruction}", err=True)
+        _err(f"to do: {instruction}")
     return 0
 
 
@@ -107,7 +114,7 @@ def identify(paths: tuple[Path, ...], fmt: str) -> int:
 
     results = identify_paths(paths)
     if fmt == "json":
-        click.echo(json.dumps([r.to_dict(matches_key="matches") for r in results], indent=2, ensure_ascii=False))
+        click.echo(dump_json([r.to_dict(matches_key="matches") for r in results]))
     else:
         click.echo(render_identified(results), nl=False)
     return 0
@@ -126,7 +133,7 @@ def list_rules(fmt: str, explain: str | None) -> int:
         if rule is None:
             raise AuditorError(f"no rule {explain!r}; `auditor rules` lists them")
         if fmt == "json":
-            click.echo(json.dumps(rule.to_dict(), indent=2, ensure_ascii=False))
+            click.echo(dump_json(rule.to_dict()))
             return 0
         click.echo(f"{rule.id} ({rule.severity}): {rule.title}\n")
         click.echo(click.wrap_text(rule.description, 88) + "\n")
@@ -139,8 +146,7 @@ def list_rules(fmt: str, explain: str | None) -> int:
                                                        subsequent_indent="  "))
         return 0
     if fmt == "json":
-        click.echo(json.dumps({"rules_digest": ruleset.digest, "rules": [r.to_dict() for r in ruleset.rules]},
-                              indent=2, ensure_ascii=False))
+        click.echo(dump_json({"rules_digest": ruleset.digest, "rules": [r.to_dict() for r in ruleset.rules]}))
         return 0
     width = max(len(r.id) for r in ruleset.rules)
     for rule in ruleset.rules:
@@ -236,20 +242,19 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.Abort:
-        click.echo("auditor: aborted", err=True)
+        _err("auditor: aborted")
         code = EXIT_USAGE
     except click.ClickException as exc:
-        click.echo(f"auditor: error: {exc.format_message()}", err=True)
+        _err(f"auditor: error: {exc.format_message()}")
         code = EXIT_USAGE
     except AuditorError as exc:
-        click.echo(f"auditor: error: {exc}", err=True)
+        _err(f"auditor: error: {exc}")
         code = EXIT_USAGE
     except KeyboardInterrupt:
         code = 130
     except Exception as exc:  # a bug: still one line, the traceback on request
         if os.environ.get("AUDITOR_DEBUG"):
             raise
-        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for a traceback)",
-                   err=True)
-        code = EXIT_USAGE
+        _err(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for a traceback)")
+        code = EXIT_INTERNAL
     sys.exit(code if isinstance(code, int) else 0)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from auditor.escape import printable
 from auditor.facts.text import text_facts
 from auditor.model import LicenseFile
 from auditor.sources.base import MAX_TEXT_BYTES, Blob
@@ -51,4 +52,5 @@ def render_identified(results: list[LicenseFile]) -> str:
                          f"score {m.score:.2f} by {m.matcher}")
         for c in facts.copyrights:
             lines.append(f"{result.path}:{c.line}: {c.statement}")
-    return "\n".join(lines) + "\n"
+    # File names and copyright lines come from the files: no control character reaches the terminal.
+    return "".join(printable(line) + "\n" for line in lines)

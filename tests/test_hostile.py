@@ -149,3 +149,67 @@ def test_long_hostile_tensor_names_are_linear_and_capped(repo):
     })
     run, doc = audit(repo.path, timeout=20, memory_mb=512)
     assert "4 tensor names longer than 1024 characters or with control characters were not analysed" in notes(doc)
+
+
+# 4. File names that are not UTF-8, and 8. control characters: every format and stream is valid
+# UTF-8, shows them escaped the same way, and never passes a control character to the terminal.
+
+UNDECODABLE = "LICENSE-\udcff\udcfe"  # the bytes LICENSE-\xff\xfe, as os and git hand them over
+OSC52 = "\x1b]52;c;SGVsbG8=\x07"  # writes the clipboard
+TITLE = "\x1b]0;pwned\x07\x1b[2J\r"  # retitles the terminal, clears the screen, returns the cursor
+
+
+def _no_raw_controls(raw: bytes) -> str:
+    text = raw.decode("utf-8")  # strict: output must be valid UTF-8
+    assert not any(ch in text for ch in "\x1b\x07\r\x9b"), repr(text[:200])
+    return text
+
+
+@pytest.fixture
+def escaping_repo(repo):
+    repo.commit("Add " + TITLE, "2025-01-01 10:00:00", {
+        UNDECODABLE: MIT_TEXT, "README.md": card(), f"licenses/{OSC52}.txt": "Terms of use: none.\n",
+        "NOTICE": f"Copyright 2024 Evil {OSC52} Corp\n"}, author=f"Mallory{OSC52} <m@example.com>")
+    repo.commit("Remove " + OSC52, "2025-01-02 10:00:00", {UNDECODABLE: None})
+    return repo
+
+
+@pytest.mark.parametrize("fmt, suffix", [("text", ".txt"), ("json", ".json"), ("html", ".html"),
+                                         ("sarif", ".sarif"), ("markdown", ".md")])
+def test_undecodable_names_and_control_characters_in_every_format(escaping_repo, tmp_path, fmt, suffix):
+    run = run_limited("scan", escaping_repo.path, "--format", fmt, "--fail-on", "never", timeout=60)
+    assert_contained(run)
+    stdout = _no_raw_controls(run.stdout)
+    assert "LICENSE-\\xff\\xfe" in stdout.replace("\\\\", "\\")
+    written = tmp_path / f"report{suffix}"
+    run = run_limited("scan", escaping_repo.path, "--output", written, "--fail-on", "never", timeout=60)
+    assert_contained(run)
+    assert _no_raw_controls(written.read_bytes()) == stdout
+    _no_raw_controls(run.stderr)
+
+
+def test_undecodable_name_is_the_same_string_in_json(escaping_repo):
+    _run, doc = audit(escaping_repo.path)
+    removed = [f for f in doc["findings"] if f["rule"] == "license-removed"]
+    assert removed and removed[0]["subject"] == "LICENSE-\\xff\\xfe"
+    assert any(e["title"] == "Remove \\x1b]52;c;SGVsbG8=\\x07" for e in doc["timeline"])
+
+
+def test_identify_escapes_control_characters_and_undecodable_names(escaping_repo):
+    folder = escaping_repo.path
+    for fmt in ("text", "json"):
+        run = run_limited("identify", folder / "licenses", folder / "NOTICE", "--format", fmt, timeout=60)
+        assert_contained(run)
+        out = _no_raw_controls(run.stdout)
+        assert "\\x1b]52;c;SGVsbG8=\\x07" in out.replace("\\\\", "\\")
+
+
+def test_folder_with_undecodable_names_in_every_output(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / UNDECODABLE).write_text(MIT_TEXT)
+    (folder / "README.md").write_text(card())
+    for fmt in ("text", "json"):
+        run = run_limited("scan", folder, "--format", fmt, timeout=60)
+        assert_contained(run)
+        assert "LICENSE-\\xff\\xfe" in _no_raw_controls(run.stdout).replace("\\\\", "\\")

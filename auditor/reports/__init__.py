@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from auditor.escape import printable_all
 from auditor.model import Audit
 
 # format name -> (module, function)
@@ -22,4 +23,5 @@ SUFFIXES = {".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".
 
 def render(fmt: str, audit: Audit) -> str:
     module, function = _RENDERERS[fmt]
-    return getattr(import_module(module), function)(audit)
+    # Undecodable bytes in repo strings are escaped once, here, the same way for every format.
+    return getattr(import_module(module), function)(printable_all(audit))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
+from auditor.escape import dump_json
 from auditor.model import Audit
 
 
 def render_json(audit: Audit) -> str:
-    return json.dumps(audit.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(audit.to_dict()) + "\n"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from urllib.parse import quote
 
+from auditor.escape import dump_json
 from auditor.model import Audit, Finding
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -62,4 +62,4 @@ def render_sarif(audit: Audit) -> str:
             "properties": {"rulesDigest": audit.rules_digest, "revision": audit.facts.target.revision},
         }],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(log) + "\n"

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import jinja2
 
+from auditor.escape import printable
 from auditor.model import Audit
 from auditor.resources import templates_dir
-
-# Repo strings (commit titles, author names, paths) must not drive the reader's terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _clean(value: object) -> str:
-    return _CONTROL.sub("?", "" if value is None else str(value))
 
 
 @lru_cache(maxsize=1)
@@ -23,10 +16,10 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=False,
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-        finalize=_clean,
+        finalize=printable,  # repo strings must not drive the reader's terminal
     )
     env.filters["short"] = lambda sha: (sha or "")[:12]
-    env.filters["oneline"] = lambda s: " ".join(_clean(s).split())
+    env.filters["oneline"] = lambda s: " ".join(printable(s).split())
     return env
 
 
