@@ -106,9 +106,44 @@ def test_copyright_statements():
     assert [(c.line, c.holders, c.years) for c in found] == [
         (1, ("The HuggingFace Inc. team",), ("2022",)),
         (2, ("Alibaba Cloud",), ("2024",)),
-        (3, ("Meta Platforms, Inc",), ()),
+        (3, ("Meta Platforms, Inc.",), ()),
     ]
     assert find_copyrights(shared_text("licenses", "apache-2.0.txt")) == []
+
+
+@pytest.mark.parametrize("line, statement", [
+    # the closing quote of the notice string and what follows it are not part of the statement
+    ('"Tongyi Qianwen is licensed under the Tongyi Qianwen LICENSE AGREEMENT, Copyright (c) Alibaba Cloud. '
+     'All Rights Reserved."; and', "Copyright (c) Alibaba Cloud"),
+    ("Copyright (c) Meta Platforms, Inc. All Rights Reserved.", "Copyright (c) Meta Platforms, Inc."),
+    ("Copyright (c) 2023 Example Labs (Research)", "Copyright (c) 2023 Example Labs (Research)"),
+    ("Copyright Zhengxiao Du", "Copyright Zhengxiao Du"),
+    ("x " * 300 + "“This Stability AI Model is licensed under the Stability AI Community License, Copyright © "
+     "Stability AI Ltd. All Rights Reserved.” and more", "Copyright © Stability AI Ltd."),
+    (" * Copyright (C) 2007 Free Software Foundation, Inc. <https://fsf.org/>",
+     "Copyright (C) 2007 Free Software Foundation, Inc."),
+])
+def test_copyright_statements_are_kept_whole(line, statement):
+    assert [c.statement for c in find_copyrights("Header\n" + line + "\n")] == [statement]
+
+
+@pytest.mark.parametrize("line", ["Copyright Notice", "Copyright and Similar Rights", "COPYRIGHT",
+                                  "the WIPO Copyright Treaty adopted on December 20, 1996",
+                                  "(c) You must retain, in the Source form"])
+def test_copyright_prose_and_headings_are_not_statements(line):
+    assert find_copyrights(line) == []
+
+
+def test_line_numbers_are_counted_as_git_counts_them():
+    # U+2028, U+0085 and form feeds are not line breaks to git (str.splitlines() says they are).
+    text = ("Model files\u2028of this repository\n\x0c\nare released as follows:\x85 see below\n"
+            "Copyright (c) 2024 Example Labs\n" + (LICENSES / "mit.txt").read_text().split("\n", 4)[4])
+    [copyright] = find_copyrights(text)
+    assert copyright.line == 4 == text.split("\n").index("Copyright (c) 2024 Example Labs") + 1
+    [match] = identify(text)
+    lines = text.split("\n")
+    assert match.spdx == "MIT" and lines[match.start_line - 1].startswith("Permission is hereby") and match.end_line == len(text.rstrip("\n").split("\n"))
+    assert match.start_line == 6  # str.splitlines() would say 9
 
 
 def test_hugging_face_ids_round_trip_through_keys():

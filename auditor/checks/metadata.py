@@ -13,7 +13,7 @@ def _card_evidence(facts: Facts, field: str = "license") -> tuple[Evidence, ...]
     if not facts.card_path:
         return ()
     line = field_line(facts.readme_text, field)
-    excerpt = facts.readme_text.splitlines()[line - 1].strip() if line else None
+    excerpt = facts.readme_text.split("\n")[line - 1].strip() if line else None
     return (Evidence(commit=facts.target.revision, path=facts.card_path, line=line, excerpt=excerpt),)
 
 

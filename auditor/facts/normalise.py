@@ -27,6 +27,12 @@ def equivalents() -> dict[str, str]:
     return dict(data["equivalent_words"])
 
 
+def git_lines(text: str) -> list[str]:
+    """Lines as git and GitHub number them: split at "\\n" only. str.splitlines() also splits at
+    U+2028, U+0085, form feeds and lone "\\r", which shifts every line number after one."""
+    return text.split("\n")
+
+
 def words_of(text: str) -> list[str]:
     eq = equivalents()
     return [eq.get(w, w) for w in _WORD.findall(text.lower())]
@@ -45,7 +51,7 @@ class NormalisedText:
         words: list[str] = []
         lines: list[int] = []
         findall = _WORD.findall
-        for number, line in enumerate(text.lower().splitlines(), start=1):
+        for number, line in enumerate(git_lines(text.lower()), start=1):
             found = findall(line)
             if found:
                 words.extend([eq.get(w, w) for w in found])

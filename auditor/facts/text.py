@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.licenses import identify_normalised
-from auditor.facts.normalise import NormalisedText
+from auditor.facts.normalise import NormalisedText, git_lines
 from auditor.facts.phrases import markers_in
 from auditor.model import TextFacts
 from auditor.sources.base import Blob
@@ -60,6 +60,6 @@ def header_facts(blob: Blob) -> TextFacts:
     text = _readable(blob)
     if isinstance(text, TextFacts):
         return text
-    header = "\n".join(text.splitlines()[:HEADER_LINES])
+    header = "\n".join(git_lines(text)[:HEADER_LINES])
     facts, _normalised = _analyse(header)
     return replace(facts, markers=frozenset({"change-notice"}) if _CHANGE_NOTICE.search(header) else frozenset())
