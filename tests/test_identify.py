@@ -137,12 +137,13 @@ def test_copyright_prose_and_headings_are_not_statements(line):
 def test_line_numbers_are_counted_as_git_counts_them():
     # U+2028, U+0085 and form feeds are not line breaks to git (str.splitlines() says they are).
     text = ("Model files\u2028of this repository\n\x0c\nare released as follows:\x85 see below\n"
-            "Copyright (c) 2024 Example Labs\n" + (LICENSES / "mit.txt").read_text().split("\n", 4)[4])
+            "Copyright (c) 2024 Example Labs\n" + shared_text("licenses", "mit.txt").split("\n", 4)[4])
     [copyright] = find_copyrights(text)
     assert copyright.line == 4 == text.split("\n").index("Copyright (c) 2024 Example Labs") + 1
     [match] = identify(text)
     lines = text.split("\n")
-    assert match.spdx == "MIT" and lines[match.start_line - 1].startswith("Permission is hereby") and match.end_line == len(text.rstrip("\n").split("\n"))
+    assert match.spdx == "MIT" and lines[match.start_line - 1].startswith("Permission is hereby")
+    assert match.end_line == len(text.rstrip("\n").split("\n"))
     assert match.start_line == 6  # str.splitlines() would say 9
 
 
