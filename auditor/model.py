@@ -77,6 +77,9 @@ class TextFacts:
     unreadable: str | None = None  # why the text was not examined (binary, too large, link outside repo)
     digest: str = ""  # hash of the normalised text, to recognise the same unidentified text elsewhere
     markers: frozenset[str] = frozenset()  # obligation markers found (use-policy references, "Built with")
+    # Sampled hashes of the text's word shingles (copyright lines left out): an edited unidentified
+    # text stays the same text when most of them survive.
+    fingerprint: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,13 +188,21 @@ class Finding:
         }
 
 
+# What happened to the license terms in an event (TimelineEvent.event).
+EVENT_KINDS = ("added", "removed", "modified", "replaced", "moved", "restored")
+
+
 @dataclass(frozen=True)
 class TimelineEvent:
     commit: Commit
     path: str
-    change: str  # added | deleted | modified | card-license-changed
+    change: str  # what happened to the file: added | deleted | modified | moved | card-license-changed
     licenses_before: tuple[str, ...]
     licenses_after: tuple[str, ...]
+    event: str = "modified"  # one of EVENT_KINDS
+    from_path: str | None = None  # a move's old path
+    line: int | None = None  # the line the event is about (for a removal: in the version before)
+    previous: Commit | None = None  # restored: where it was removed; replaced: where the old terms came in
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,6 +214,10 @@ class TimelineEvent:
             "change": self.change,
             "licenses_before": list(self.licenses_before),
             "licenses_after": list(self.licenses_after),
+            "event": self.event,
+            "from_path": self.from_path,
+            "line": self.line,
+            "previous_commit": self.previous.sha if self.previous else None,
         }
 
 
@@ -210,8 +225,10 @@ class TimelineEvent:
 class Item:
     """One piece of attribution whose presence is tracked across history."""
 
-    kind: str  # license | copyright | text
-    value: str  # license key, normalised copyright statement, or text digest
+    kind: str  # license | notice | copyright | text | document
+    # license and notice: license key; copyright: the holder's identity; text and document (an
+    # unidentified text, a binary license file): an identity kept across edits
+    value: str
     label: str = field(compare=False, hash=False)  # how a person would name it
 
 
@@ -241,6 +258,8 @@ class Gap:
     restored: Sighting | None
     weight_uploads: tuple[WeightUpload, ...]  # commits inside the gap that added or changed weights
     commits_in_gap: int  # revisions that lacked the item
+    replaced_by: tuple[Item, ...] = ()  # license texts that took its place in the same commit and file
+    since: Sighting | None = None  # where the removed item had come in
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ and asserts what a user sees: the event kind and the finding's severity."""
 
 from __future__ import annotations
 
-from helpers import MIT_TEXT, card, findings, scan
+from helpers import APACHE_NOTICE, MIT_TEXT, card, findings, scan
 
 
 def test_real_license_file_names_are_license_files(repo):
@@ -38,3 +38,132 @@ def test_only_a_binary_license_document_is_a_warning_to_read_it(repo):
     repo.commit("Add", "2025-01-01 10:00:00", {"README.md": "# Model\n", "License.pdf": b"%PDF-1.4\n\0binary"})
     [missing] = findings(scan(repo.path), "license-missing")
     assert missing["severity"] == "warning" and "License.pdf" in missing["message"]
+
+
+CUSTOM = ("ACME MODEL LICENSE\n\n" + "\n".join(
+    f"{n}. The licensee may use clause number {n} of the Acme terms only for research on topic {n * 7}, and "
+    f"must keep this paragraph {n} with every copy of the weights they distribute." for n in range(1, 13)) + "\n")
+
+
+def _events(doc: dict, path: str | None = None) -> list[tuple[str, str]]:
+    return [(e["path"], e["event"]) for e in doc["timeline"] if path is None or e["path"] == path]
+
+
+def _gpl_text() -> str:
+    from auditor.facts.licensedb import reference_text
+
+    return reference_text("gpl-3.0")
+
+
+def _apache_text() -> str:
+    from auditor.facts.licensedb import reference_text
+
+    return reference_text("apache-2.0")
+
+
+def test_copyright_holder_is_its_identity_year_sign_suffix_and_file_do_not_matter(repo):
+    repo.commit("Add", "2025-01-01 10:00:00",
+                {"README.md": card(), "LICENSE": MIT_TEXT.replace("Copyright (c) 2023 DeepSeek",
+                                                                  "Copyright (c) 2023 Meta Platforms, Inc.")})
+    repo.commit("Year bump", "2025-02-01 10:00:00",
+                {"LICENSE": MIT_TEXT.replace("Copyright (c) 2023 DeepSeek",
+                                             "© 2024 Meta Platforms, Inc. and affiliates. All Rights Reserved.")})
+    repo.commit("Copyright to NOTICE", "2025-03-01 10:00:00", {
+        "LICENSE": MIT_TEXT.replace("Copyright (c) 2023 DeepSeek\n", ""),
+        "NOTICE": "Copyright 2025 Meta Platforms Inc\n"})
+    doc = scan(repo.path)
+    assert not findings(doc, "license-removed")
+    assert ("LICENSE", "modified") in _events(doc)
+
+
+def test_fsf_boilerplate_on_a_gpl_text_is_no_attribution(repo):
+    gpl = _gpl_text()
+    assert "Copyright (C) 2007 Free Software Foundation" in gpl[:1000]
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card("license: gpl-3.0"), "COPYING": gpl})
+    repo.commit("Relicense to MIT", "2025-02-01 10:00:00", {"COPYING": None, "LICENSE": MIT_TEXT})
+    doc = scan(repo.path)
+    assert all(not lf["copyrights"] or "Free Software" not in lf["copyrights"][0]["statement"]
+               for lf in doc["license_files"])
+    removed = findings(doc, "license-removed")
+    assert removed and all("Free Software" not in f["message"] for f in removed)
+    assert {f["severity"] for f in removed} == {"info"}  # the GPL text was replaced: no error
+
+
+def test_owner_relicensing_is_a_replacement_not_an_error(repo):
+    first = repo.commit("MIT", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    swap = repo.commit("Relicense under Apache-2.0", "2025-02-01 10:00:00",
+                       {"README.md": card("license: apache-2.0"),
+                        "LICENSE": "Copyright (c) 2023 DeepSeek\n\n" + _apache_text()})
+    doc = scan(repo.path)
+    [event] = [e for e in doc["timeline"] if e["path"] == "LICENSE" and e["commit"] == swap]
+    assert event["event"] == "replaced" and event["previous_commit"] == first
+    assert event["licenses_before"] == ["MIT"] and event["licenses_after"] == ["Apache-2.0"]
+    [card_event] = [e for e in doc["timeline"] if e["change"] == "card-license-changed" and e["commit"] == swap]
+    assert card_event["event"] == "replaced" and card_event["licenses_after"] == ["apache-2.0"]
+    [replaced] = findings(doc, "license-removed")
+    assert replaced["severity"] == "info" and "replaced by the Apache License 2.0 text" in replaced["message"]
+    assert {e["commit"] for e in replaced["evidence"]} == {first, swap}
+    assert doc["summary"]["verdict"] == "pass"
+
+
+def test_edited_unidentified_text_is_modified_and_moving_it_is_a_move(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card("license: other"), "LICENSE": CUSTOM})
+    repo.commit("Edit", "2025-02-01 10:00:00", {"LICENSE": CUSTOM.replace("research on topic 14", "any purpose")})
+    moved = repo.commit("Rename", "2025-03-01 10:00:00",
+                        {"LICENSE": None, "LICENSE.md": "# " + CUSTOM.replace("topic 21", "topic 22")})
+    doc = scan(repo.path)
+    assert _events(doc, "LICENSE") == [("LICENSE", "added"), ("LICENSE", "modified")]
+    [move] = [e for e in doc["timeline"] if e["commit"] == moved]
+    assert (move["event"], move["path"], move["from_path"]) == ("moved", "LICENSE.md", "LICENSE")
+    assert not findings(doc, "license-removed") and not findings(doc, "attribution-restored-late")
+
+
+def test_git_rename_of_an_identified_text_is_a_move(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    repo.git("mv", "LICENSE", "LICENSE.md")
+    moved = repo.commit("Rename", "2025-02-01 10:00:00")
+    doc = scan(repo.path)
+    assert [(e["path"], e["event"], e["from_path"]) for e in doc["timeline"] if e["commit"] == moved] == [
+        ("LICENSE.md", "moved", "LICENSE")]
+    assert not findings(doc, "license-removed")
+
+
+def test_full_text_cut_to_its_notice_is_a_removal(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card("license: apache-2.0"),
+                                               "LICENSE": "Copyright 2024 Alibaba Cloud\n\n" + _apache_text()})
+    cut = repo.commit("Shorter license", "2025-02-01 10:00:00", {"LICENSE": APACHE_NOTICE})
+    doc = scan(repo.path)
+    [event] = [e for e in doc["timeline"] if e["commit"] == cut]
+    assert event["event"] == "removed" and event["change"] == "modified"
+    [removed] = findings(doc, "license-removed")
+    assert removed["severity"] == "error" and "Apache License 2.0 text" in removed["message"]
+
+
+def test_deleted_file_evidence_points_at_the_parent_commit(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    gone = repo.commit("Drop", "2025-02-01 10:00:00", {"LICENSE": None})
+    doc = scan(repo.path)
+    [removed] = findings(doc, "license-removed")
+    assert removed["severity"] == "error"
+    assert all(e["commit"] == gone and f"{gone[:12]}^ (the parent commit" in e["excerpt"] for e in removed["evidence"])
+    [event] = [e for e in doc["timeline"] if e["commit"] == gone]
+    assert (event["event"], event["change"], event["author"]) == ("removed", "deleted", "Demo Author")
+
+
+def test_vendored_license_deleted_below_the_top_level_is_a_warning(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT.replace("DeepSeek", "Us"),
+                                               "third_party/lib/LICENSE": _apache_text()})
+    repo.commit("Drop vendored lib", "2025-02-01 10:00:00", {"third_party/lib/LICENSE": None})
+    [removed] = findings(scan(repo.path), "license-removed")
+    assert removed["severity"] == "warning" and "component" in removed["message"]
+
+
+def test_card_license_removed_and_restored_is_an_event_with_both_commits(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    dropped = repo.commit("Card rewrite", "2025-02-01 10:00:00", {"README.md": card("tags: [x]")})
+    back = repo.commit("Card license back", "2025-02-03 10:00:00", {"README.md": card()})
+    doc = scan(repo.path)
+    card_events = [(e["commit"], e["event"], e["previous_commit"]) for e in doc["timeline"]
+                   if e["change"] == "card-license-changed"]
+    assert card_events[1:] == [(dropped, "removed", None), (back, "restored", dropped)]
+    assert not findings(doc, "license-metadata-invalid")

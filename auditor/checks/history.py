@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from auditor.model import Evidence, Facts, Finding, Gap, RuleInfo, Sighting
@@ -58,13 +59,57 @@ def _group(gaps: tuple[Gap, ...], key) -> list[list[Gap]]:
     return list(groups.values())
 
 
+def _removal_evidence(gap: Gap, deleted: bool) -> Evidence:
+    evidence = _evidence(gap.removed)
+    if not deleted:
+        return evidence
+    # The file is gone at the commit itself: its line lives in the parent commit.
+    where = f"{gap.removed.path} at {_short(gap.removed.commit.sha)}^ (the parent commit; deleted in this one)"
+    excerpt = f"{evidence.excerpt} - {where}" if evidence.excerpt else where
+    return Evidence(commit=evidence.commit, date=evidence.date, path=evidence.path, line=evidence.line,
+                    excerpt=excerpt)
+
+
+def _nested(path: str) -> bool:
+    """A license file below the top level, other than in a top-level licenses folder: a vendored
+    component's, which may leave together with the component."""
+    return "/" in path and not re.match(r"^licen[cs]es?/[^/]+$", path, re.IGNORECASE)
+
+
+def _replacements(rule: RuleInfo, group: list[Gap]) -> Iterator[Finding]:
+    for gap in group:
+        removed = gap.removed
+        by = " and ".join(item.label for item in gap.replaced_by)
+        since = f" (it came in with {_short(gap.since.commit.sha)}, {gap.since.commit.date})" if gap.since else ""
+        evidence = [_evidence(gap.removed)]
+        if gap.since:
+            evidence.insert(0, _evidence(gap.since))
+        yield rule.finding(
+            f"{removed.path}: the {gap.item.label}{since} was replaced by the {by} in {_short(removed.commit.sha)} "
+            f"({removed.commit.date}, \"{removed.commit.title}\"). A relicensing is no removal by itself; the "
+            "upstream rules judge whether the terms at the audited revision meet every obligation.",
+            subject=removed.path, evidence=tuple(evidence), severity="info")
+
+
 def license_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     deleted = {(e.commit.sha, e.path) for e in facts.timeline if e.change == "deleted"}
     for group in _group(facts.gaps, lambda g: (g.removed.commit.sha, g.removed.path)):
+        yield from _replacements(rule, [g for g in group if g.replaced_by])
+        group = [g for g in group if not g.replaced_by]
+        if not group:
+            continue
         removed = group[0].removed
         commit = removed.commit
-        how = "deleted" if (commit.sha, removed.path) in deleted else "changed"
+        was_deleted = (commit.sha, removed.path) in deleted
+        how = "deleted" if was_deleted else "changed"
         absent = [g for g in group if g.restored is None]
+        severity = rule.severity if absent else "warning"
+        check = ""
+        if absent and all(g.item.kind == "document" for g in group):
+            severity, check = "warning", " The file cannot be read: check what it held."
+        elif absent and _nested(removed.path):
+            severity, check = "warning", (" It sat below the top level: check whether the component it "
+                                          "covered left the repository with it.")
         if absent:
             status = "still absent at the audited revision"
         else:
@@ -72,10 +117,10 @@ def license_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
             status = f"restored later (in {', '.join(back)})"
         yield rule.finding(
             f"{removed.path} was {how} in {_short(commit.sha)} ({commit.date}, \"{commit.title}\"), "
-            f"removing the {_labels(group)} from the repository; {status}.",
+            f"removing the {_labels(group)} from the repository; {status}.{check}",
             subject=removed.path,
-            evidence=tuple(_evidence(g.removed) for g in group),
-            severity=rule.severity if absent else "warning",
+            evidence=tuple(_removal_evidence(g, was_deleted) for g in group),
+            severity=severity,
         )
 
 

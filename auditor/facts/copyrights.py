@@ -35,11 +35,21 @@ _NOT_A_NAME = frozenset(re.findall(
 _MAX_STATEMENT = 300
 
 
-def normalise_statement(statement: str) -> str:
-    """Comparable form: case, spacing and the (c)/© spelling do not matter."""
-    text = _MARK.sub("copyright", statement.lower())
-    text = re.sub(r"\bcopyright(?:\s+copyright)+\b", "copyright", text)
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+# Words that do not change who the holder is: "Inc." vs "Inc. and its affiliates", "Ltd".
+_HOLDER_NOISE = re.compile(
+    r"\b(?:and(?:/or)?\s+(?:its\s+|their\s+)?affiliates?|&\s*affiliates?|all rights reserved|"
+    r"inc|incorporated|ltd|limited|llc|l\.l\.c|co|corp|corporation|gmbh|ag|s\.?a|plc|pte|b\.?v)\b\.?",
+    re.IGNORECASE)
+
+
+def holder_identity(copyright: Copyright) -> str:
+    """Who a copyright line attributes, as a comparable key: a year bump, (c) vs ©, "All Rights
+    Reserved" or "Inc." vs "Inc. and affiliates" leave the same holder."""
+    text = re.sub(r"<[^>]*>?|https?://\S+|\S+@\S+", " ", " ".join(copyright.holders))
+    text = _MARK.sub(" ", text)
+    text = _YEAR.sub(" ", text)
+    text = _HOLDER_NOISE.sub(" ", text)
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 def _sentence_end(text: str) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import replace
 
+from auditor.facts.boilerplate import attributions
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.licenses import identify_normalised
 from auditor.facts.normalise import NormalisedText, git_lines
@@ -32,13 +34,27 @@ def _readable(blob: Blob) -> str | TextFacts:
     return TextFacts(unreadable="binary file") if text is None else text
 
 
+_SHINGLE = 4
+_SAMPLE = 4  # keep one shingle hash in four: enough to compare texts, small to cache
+
+
+def fingerprint(normalised: NormalisedText, skip_lines: frozenset[int]) -> tuple[int, ...]:
+    """Sampled crc32 hashes of the word 4-grams outside `skip_lines` (stable across runs, unlike hash())."""
+    words = [w for w, line in zip(normalised.words, normalised.lines, strict=True) if line not in skip_lines]
+    hashes = {zlib.crc32(" ".join(words[i:i + _SHINGLE]).encode()) for i in range(max(len(words) - _SHINGLE + 1, 0))}
+    return tuple(sorted(h for h in hashes if h % _SAMPLE == 0))
+
+
 def _analyse(text: str) -> tuple[TextFacts, NormalisedText]:
     copyrights = tuple(find_copyrights(text))
     normalised = NormalisedText(text)
     # Without copyright lines: a changed year must change neither the identification nor the digest
     # that recognises the same unidentified text elsewhere.
-    digest = normalised.digest(frozenset(c.line for c in copyrights))
-    facts = TextFacts(licenses=tuple(identify_normalised(normalised, digest)), copyrights=copyrights, digest=digest)
+    skip = frozenset(c.line for c in copyrights)
+    digest = normalised.digest(skip)
+    licenses = tuple(identify_normalised(normalised, digest))
+    facts = TextFacts(licenses=licenses, copyrights=attributions(copyrights, licenses, text.splitlines()),
+                      digest=digest, fingerprint=fingerprint(normalised, skip))
     return facts, normalised
 
 
