@@ -56,9 +56,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("target")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a report here instead of stdout; repeatable. The suffix picks the format "
-                   "(.html .json .sarif .md .txt), else --format.")
+@click.option("--output", "outputs", multiple=True, metavar="[FORMAT:]PATH",
+              help="Write a report here instead of stdout (`-` is stdout); repeatable. The suffix picks the "
+                   "format (.html .json .sarif .md .txt .xml), else --format; FORMAT: forces one.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
               show_default=True, help="Exit 1 when a finding is at least this severe.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
@@ -67,22 +67,62 @@ def cli() -> None:
 @click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
               help="Waivers file, in addition to the repo's own .auditor.yaml.")
 @click.option("--offline", is_flag=True, help="hf:// targets: use only what earlier runs cached.")
-def scan(target: str, fmt: str, outputs: tuple[Path, ...], fail_on: str, rule_dirs: tuple[Path, ...],
+def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dirs: tuple[Path, ...],
          revision: str | None, waivers: Path | None, offline: bool) -> int:
     """Audit TARGET: a git working tree, a bare repo, a plain folder, or hf://org/name[@revision]."""
     from auditor.pipeline import Options, audit
+    from auditor.reports.ci import github_annotations, log_summary
 
+    targets = _output_targets(outputs or ("-",), fmt)  # unwritable paths fail here, before the scan
     progress = _progress()
     result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, waivers=waivers,
                                    offline=offline, progress=progress))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
-    for output in outputs:
-        _write(output, render(SUFFIXES.get(output.suffix.lower(), fmt), result))
+    to_stdout = None
+    for output, output_fmt in targets:
+        if output is None:
+            to_stdout = output_fmt
+            continue
+        _write(output, render(output_fmt, result))
         _err(f"report written to {output}")
-    if not outputs:
-        click.echo(render(fmt, result), nl=False)
+    if to_stdout is not None:
+        click.echo(render(to_stdout, result), nl=False)
+    # The CI log says why, whatever the outputs: on stdout when no report is there, else on stderr.
+    log = to_stdout is not None
+    if to_stdout != "text":
+        click.echo(log_summary(result), err=log, nl=False)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        click.echo(github_annotations(result), err=log, nl=False)
     return 1 if result.failed() else 0
+
+
+def _output_targets(outputs: tuple[str, ...], fmt: str) -> list[tuple[Path | None, str]]:
+    """(path or None for stdout, format) per --output; each path is checked to be writable now."""
+    targets: list[tuple[Path | None, str]] = []
+    for output in outputs:
+        chosen, _, rest = output.partition(":")
+        forced = chosen in FORMATS and rest != ""
+        name = rest if forced else output
+        if name == "-":
+            if any(path is None for path, _ in targets):
+                raise AuditorError("--output -: stdout can take only one report")
+            targets.append((None, chosen if forced else fmt))
+            continue
+        path = Path(name)
+        _check_writable(path)
+        targets.append((path, chosen if forced else SUFFIXES.get(path.suffix.lower(), fmt)))
+    return targets
+
+
+def _check_writable(path: Path) -> None:
+    parent = path.parent
+    if path.is_dir():
+        raise AuditorError(f"cannot write {path}: it is a directory")
+    if not parent.is_dir():
+        raise AuditorError(f"cannot write {path}: directory {parent} does not exist")
+    if not os.access(path if path.exists() else parent, os.W_OK):
+        raise AuditorError(f"cannot write {path}: permission denied")
 
 
 @cli.command()

@@ -146,6 +146,17 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where a finding is shown in code-scanning tools: a file at the audited revision and a line."""
+
+    path: str
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line}
+
+
+@dataclass(frozen=True)
 class Waiver:
     """An accepted finding's waiver, as it applied to this audit."""
 
@@ -170,6 +181,7 @@ class Finding:
     remediation: str = ""
     references: tuple[str, ...] = ()
     waiver: Waiver | None = None
+    location: Location | None = None  # set by auditor.locations after the checks
 
     @property
     def waived(self) -> bool:
@@ -185,6 +197,7 @@ class Finding:
             "remediation": self.remediation,
             "references": list(self.references),
             "waiver": self.waiver.to_dict() if self.waiver else None,
+            "location": self.location.to_dict() if self.location else None,
         }
 
 
@@ -391,6 +404,7 @@ class Facts:
     notes: tuple[str, ...] = ()  # files that could not be read or used (model files, waivers), and why
     header_losses: tuple[HeaderLoss, ...] = ()
     unmarked_changes: tuple[UnmarkedChange, ...] = ()
+    paths: frozenset[str] = frozenset()  # files known to exist at the revision: license files, card, model files
 
 
 @dataclass(frozen=True)

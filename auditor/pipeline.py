@@ -17,6 +17,7 @@ from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD, CODE, path_rules
 from auditor.facts.text import header_facts, text_facts
 from auditor.facts.timeline import build_timeline
+from auditor.locations import locate
 from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.safeload import UnsafeDocument, read_capped
 from auditor.sources.base import Blob, Change
@@ -61,7 +62,7 @@ def audit(target: str, options: Options = Options()) -> Audit:
         except AuditorError as exc:
             facts = replace(facts, notes=(*facts.notes, f"{exc}; its waivers were not applied"))
     today = options.today or datetime.datetime.now(datetime.timezone.utc).date()
-    findings = apply_waivers(run_checks(rules, facts), waivers, today)
+    findings = locate(apply_waivers(run_checks(rules, facts), waivers, today), facts)
     return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts, findings=findings,
                  fail_on=options.fail_on, rules=rules.rules)
 
@@ -75,7 +76,8 @@ def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
         layout = replace(layout, sources=files.tensors.sources)
     keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses}
     lineage = infer_lineage(facts.card, facts.card_path, facts.readme_text, files, found, layout, keys)
-    return replace(facts, lineage=tuple(lineage), layout=layout, notes=files.notes)
+    paths = files.paths | {lf.path for lf in facts.license_files} | ({facts.card_path} if facts.card_path else set())
+    return replace(facts, lineage=tuple(lineage), layout=layout, notes=files.notes, paths=frozenset(paths))
 
 
 def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None) -> Facts:

@@ -25,7 +25,7 @@ def test_json_is_byte_identical_across_runs_and_has_the_schema(tmp_path):
                               "verdict": "pass"}
     finding = doc["findings"][0]
     assert list(finding) == ["rule", "severity", "message", "subject", "evidence", "remediation", "references",
-                             "waiver"]
+                             "waiver", "location"]
     assert list(finding["evidence"][0]) == ["commit", "date", "path", "line", "excerpt"]
 
 
@@ -42,7 +42,7 @@ def test_error_fails_by_default_and_output_file_is_written(repo, tmp_path):
     repo.commit("Drop", "2025-01-02 10:00:00", {"LICENSE": None})
     out = tmp_path / "audit.json"
     result = run_cli("scan", str(repo.path), "--format", "json", "--output", str(out))
-    assert result.returncode == 1 and result.stdout == ""
+    assert result.returncode == 1 and "FAIL" in result.stdout and "license-removed (LICENSE)" in result.stdout
     assert json.loads(out.read_text())["summary"]["verdict"] == "fail"
     text = run_cli("scan", str(repo.path)).stdout
     assert "ERROR" in text and "license-removed" in text and "Verdict: FAIL" in text

@@ -28,6 +28,7 @@ class ModelFiles:
     tensors: TensorInventory = TensorInventory({}, ())
     code: tuple[tuple[str, str], ...] = ()  # (path, text) of modeling code, never executed
     notes: tuple[str, ...] = ()
+    paths: frozenset[str] = frozenset()  # every lineage-relevant file at the revision
 
 
 def _json(text: str | None) -> tuple[Any, str | None]:
@@ -163,5 +164,5 @@ def read_model_files(source) -> ModelFiles:
         config=config, architectures=architectures, model_type=model_type, quantized=quantized,
         auto_map=auto_map, vocab_size=vocab_size, tokens=frozenset(tokens), adapter_base=adapter_base,
         tensors=TensorInventory(names, tuple(sources)), code=code,
-        notes=tuple(notes),
+        notes=tuple(notes), paths=frozenset(entries),
     )

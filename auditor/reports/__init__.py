@@ -15,10 +15,13 @@ _RENDERERS = {
     "html": ("auditor.reports.html", "render_html"),
     "sarif": ("auditor.reports.sarif", "render_sarif"),
     "markdown": ("auditor.reports.markdown", "render_markdown"),
+    "junit": ("auditor.reports.junit", "render_junit"),
+    "codequality": ("auditor.reports.codequality", "render_codequality"),
 }
 FORMATS = tuple(sorted(_RENDERERS))
 # --output PATH picks its format by suffix.
-SUFFIXES = {".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".sarif": "sarif", ".md": "markdown"}
+SUFFIXES = {".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".sarif": "sarif", ".md": "markdown",
+            ".xml": "junit"}
 
 
 def render(fmt: str, audit: Audit) -> str:

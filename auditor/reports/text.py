@@ -11,6 +11,11 @@ from auditor.model import Audit
 from auditor.resources import templates_dir
 
 
+def oneline(value: object) -> str:
+    """A repo string on one line, with nothing that drives a terminal."""
+    return " ".join(printable(value).split())
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -19,7 +24,7 @@ def _environment() -> jinja2.Environment:
         finalize=printable,  # repo strings must not drive the reader's terminal
     )
     env.filters["short"] = lambda sha: (sha or "")[:12]
-    env.filters["oneline"] = lambda s: " ".join(printable(s).split())
+    env.filters["oneline"] = oneline
     return env
 
 
