@@ -112,6 +112,7 @@ class Card:
     error: str | None = None  # malformed front matter
     has_front_matter: bool = False
     model_name: str | None = None
+    datasets: tuple[str, ...] = ()  # the card's `datasets:`, as written
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +124,7 @@ class Card:
             "base_model_relation": self.base_model_relation,
             "tags": list(self.tags),
             "model_name": self.model_name,
+            "datasets": list(self.datasets),
             "error": self.error,
         }
 
@@ -366,6 +368,58 @@ class LayoutMatch:
 
 
 @dataclass(frozen=True)
+class OutputTerms:
+    """What the model that generated a dataset allows its outputs to be used for."""
+
+    terms: str  # id in rules/datasets/terms.yaml `generators`
+    name: str  # e.g. "OpenAI Terms of Use"
+    generator: str  # the model that generated the data
+    restriction: str
+    clause: str
+    url: str | None = None
+    prefix: str | None = None  # a model trained on the outputs must begin its name with this
+    exempt_families: tuple[str, ...] = ()  # lineage families the restriction does not cover
+    acknowledged_in: tuple[str, ...] = ()  # files (card, NOTICE) that name these terms
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"terms": self.terms, "name": self.name, "generator": self.generator,
+                "restriction": self.restriction, "clause": self.clause, "url": self.url,
+                "acknowledged_in": list(self.acknowledged_in)}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset the card names, with the terms known for it."""
+
+    name: str  # as the card's `datasets:` gives it
+    catalog_id: str | None = None  # entry in rules/datasets/catalog.yaml
+    title: str | None = None
+    license: str | None = None  # SPDX id or LicenseRef-; None when no single license is known
+    terms_from: str | None = None  # catalog | dataset-card
+    source: str | None = None  # where the terms were read
+    basis: str | None = None  # stored-copy | transcribed | fetched
+    attribution: bool = False  # the license requires crediting the data
+    non_commercial: bool = False
+    share_alike: bool = False
+    compatible: tuple[str, ...] = ()  # licenses a share-alike license lets adaptations take
+    clause: str | None = None  # the license clause behind the flags
+    credit: str | None = None  # a credit line the publisher asks for, where known
+    note: str | None = None  # what a reviewer should know (mixed terms, relicensed copies)
+    generated_by: tuple[OutputTerms, ...] = ()
+    credited_in: tuple[str, ...] = ()  # files whose text (outside the front matter) names the dataset
+    line: int | None = None  # the card line that names it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "catalog_id": self.catalog_id, "title": self.title, "license": self.license,
+            "terms_from": self.terms_from, "source": self.source, "basis": self.basis,
+            "attribution": self.attribution, "non_commercial": self.non_commercial,
+            "share_alike": self.share_alike, "note": self.note,
+            "generated_by": [g.to_dict() for g in self.generated_by], "credited_in": list(self.credited_in),
+        }
+
+
+@dataclass(frozen=True)
 class Target:
     kind: str  # git | bare | folder | hub
     path: str
@@ -405,6 +459,7 @@ class Facts:
     header_losses: tuple[HeaderLoss, ...] = ()
     unmarked_changes: tuple[UnmarkedChange, ...] = ()
     paths: frozenset[str] = frozenset()  # files known to exist at the revision: license files, card, model files
+    datasets: tuple[Dataset, ...] = ()  # the card's `datasets:` with their terms
 
 
 @dataclass(frozen=True)
@@ -468,6 +523,7 @@ class Audit:
             "card": facts.card.to_dict(),
             "license_files": [lf.to_dict() for lf in facts.license_files],
             "lineage": [candidate.to_dict() for candidate in facts.lineage],
+            "datasets": [d.to_dict() for d in facts.datasets],
             "timeline": [e.to_dict() for e in facts.timeline],
             "findings": [f.to_dict() for f in self.findings],
             "notes": list(facts.notes),

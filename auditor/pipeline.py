@@ -11,6 +11,7 @@ from auditor import __version__
 from auditor.engine import load_rules, run_checks
 from auditor.errors import AuditorError
 from auditor.facts.card import card_from_blob
+from auditor.facts.datasets import CardLookup, read_datasets
 from auditor.facts.layout import best_layout, structure
 from auditor.facts.lineage import infer_lineage
 from auditor.facts.model_files import read_model_files
@@ -52,6 +53,7 @@ def audit(target: str, options: Options = Options()) -> Audit:
         source = open_local(Path(target), options.revision)
     try:
         facts = _folder_facts(source) if isinstance(source, FolderSource) else _git_facts(source, options.progress)
+        facts = _with_datasets(facts, source, None)
         repo_waivers = source.read_root_file(REPO_FILE)
     finally:
         source.close()
@@ -65,6 +67,19 @@ def audit(target: str, options: Options = Options()) -> Audit:
     findings = locate(apply_waivers(run_checks(rules, facts), waivers, today), facts)
     return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts, findings=findings,
                  fail_on=options.fail_on, rules=rules.rules)
+
+
+def _with_datasets(facts: Facts, source: GitSource | FolderSource | HubSource, lookup: CardLookup | None) -> Facts:
+    """The card's datasets with their terms; the license files are read again only when it names any."""
+    if not facts.card.datasets:
+        return facts
+    texts = {}
+    for lf in facts.license_files:
+        if lf.path != facts.card_path and not lf.facts.unreadable:
+            text = source.read_root_file(lf.path)
+            if text is not None:
+                texts[lf.path] = text
+    return replace(facts, datasets=read_datasets(facts.card, facts.card_path, facts.readme_text, texts, lookup))
 
 
 def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,

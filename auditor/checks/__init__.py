@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from auditor.checks import code, history, lineage, metadata, policy, upstream
+from auditor.checks import code, datasets, history, lineage, metadata, policy, upstream
 from auditor.model import Facts, Finding, RuleInfo
 
 Check = Callable[[Facts, RuleInfo], Iterable[Finding]]
@@ -28,5 +28,9 @@ CHECKS: dict[str, Check] = {
     "use-restrictions-missing": upstream.use_restrictions_missing,
     "license-file-mismatch": upstream.license_file_mismatch,
     "code-notice-removed": code.code_notice_removed,
+    "dataset-license-conflict": datasets.dataset_license_conflict,
+    "dataset-terms-restriction": datasets.dataset_terms_restriction,
+    "dataset-attribution-missing": datasets.dataset_attribution_missing,
+    "dataset-unresolved": datasets.dataset_unresolved,
     "denied-licenses": policy.denied_licenses,
 }

@@ -73,6 +73,7 @@ def _parse_front_matter(block: str) -> Card:
         tags=_strings(data.get("tags")),
         has_front_matter=True,
         model_name=_string(data.get("model_name")),
+        datasets=_strings(data.get("datasets")),
     )
 
 
