@@ -16,7 +16,7 @@ def test_json_is_byte_identical_across_runs_and_has_the_schema(tmp_path):
     second = run_cli("scan", str(path), "--format", "json")
     assert first.returncode == 0 and first.stdout == second.stdout
     doc = json.loads(first.stdout)
-    assert list(doc) == ["schema", "tool", "target", "card", "license_files", "lineage", "timeline",
+    assert list(doc) == ["schema", "tool", "target", "card", "license_files", "lineage", "datasets", "timeline",
                          "findings", "notes", "summary"]
     assert doc["schema"] == "model-audit/1"
     assert doc["tool"]["version"] == __version__ and doc["tool"]["rules_digest"].startswith("sha256:")
@@ -55,7 +55,8 @@ def test_rules_lists_implemented_rules():
                    "attribution-restored-late", "undisclosed-base-model", "renamed-tensors", "upstream-license-missing",
                    "upstream-copyright-missing", "upstream-notice-missing", "declared-license-conflict",
                    "naming-requirement", "use-restrictions-missing", "license-file-mismatch",
-                   "code-notice-removed"]
+                   "code-notice-removed", "dataset-license-conflict", "dataset-terms-restriction",
+                   "dataset-attribution-missing", "dataset-unresolved"]
     assert "attribution-restored-late" in run_cli("rules").stdout
 
 
