@@ -160,6 +160,22 @@ def identify(paths: tuple[Path, ...], fmt: str) -> int:
     return 0
 
 
+@cli.command()
+@click.argument("target")
+@click.option("--against", "candidates", multiple=True, required=True, metavar="CANDIDATE",
+              help="A base model to compare with: a folder, a git working tree or hf://org/name (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def provenance(target: str, candidates: tuple[str, ...], fmt: str) -> int:
+    """Compare TARGET's weights with each CANDIDATE from sampled slices: copy, derived or independent."""
+    from auditor.provenance import compare_models
+    from auditor.reports.provenance import render_provenance_json, render_provenance_text
+
+    comparisons = [compare_models(target, candidate) for candidate in candidates]
+    render = render_provenance_json if fmt == "json" else render_provenance_text
+    click.echo(render(target, comparisons), nl=False)
+    return 0
+
+
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--explain", "explain", metavar="ID", help="Print one rule's description, clauses and remediation.")
