@@ -32,6 +32,7 @@ class HubStub:
         self._stopping = threading.Event()
         self.commits_page = commits_page
         self.tree_page = tree_page
+        self._blobs: dict[str, bytes] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -52,6 +53,12 @@ class HubStub:
     @staticmethod
     def git(repo: Path, *args: str) -> bytes:
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True).stdout
+
+    def blob(self, repo: Path, oid: str) -> bytes:
+        """A blob's bytes, kept: range requests on a large shard would otherwise read it whole each time."""
+        if oid not in self._blobs:
+            self._blobs[oid] = self.git(repo, "cat-file", "blob", oid)
+        return self._blobs[oid]
 
     def resolve(self, repo: Path, revision: str) -> str | None:
         try:
@@ -213,7 +220,7 @@ class HubStub:
                 repo, sha = found
                 try:
                     oid = stub.git(repo, "rev-parse", f"{sha}:{filename}").decode().strip()
-                    body = stub.git(repo, "cat-file", "blob", oid)
+                    body = stub.blob(repo, oid)
                 except subprocess.CalledProcessError:
                     return self._error(404, "EntryNotFound", f"{filename} not found")
                 headers = {"X-Repo-Commit": sha, "ETag": f'"{oid}"', "Accept-Ranges": "bytes"}
