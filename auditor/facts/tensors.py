@@ -15,7 +15,7 @@ LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
 # scan refuse the same headers; a 50,000-tensor header is ~5 MB. Parsed JSON takes up to ~15 times
 # its size in memory, so this cap also bounds the audit's memory.
 MAX_HEADER_BYTES = 25_000_000
-_HEADER_LIMITS = Limits(max_bytes=MAX_HEADER_BYTES, max_depth=8)
+HEADER_LIMITS = Limits(max_bytes=MAX_HEADER_BYTES, max_depth=8)
 _INDEX_LIMITS = Limits(max_bytes=MAX_TEXT_BYTES, max_depth=8)
 # Real tensor names are under 200 characters, and the largest checkpoints have ~100,000 tensors.
 MAX_NAME_LENGTH = 1024
@@ -55,7 +55,7 @@ def read_safetensors_header(stream: BinaryIO) -> tuple[dict[str, Shape] | None, 
     if len(raw) < length:
         return None, "truncated header"
     try:
-        header = load_json(raw, _HEADER_LIMITS)
+        header = load_json(raw, HEADER_LIMITS)
     except UnsafeDocument as exc:
         return None, f"header: {exc}"
     if not isinstance(header, dict):

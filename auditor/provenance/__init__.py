@@ -2,7 +2,7 @@
 
 The one part of the tool that reads weights beyond the safetensors header, and only when asked
 (`auditor provenance`, `auditor scan --compare-with`). It reads a fixed, seeded sample of rows of a
-few tensors per layer: through mmap for local files, through HTTP range requests on the Hub.
+few tensors per layer: with pread for local files, through HTTP range requests on the Hub.
 
   weights.py   safetensors headers with dtypes and offsets; local and Hub readers; decoding
   align.py     which target tensor pairs with which candidate tensor (names, else structure)
@@ -11,7 +11,7 @@ few tensors per layer: through mmap for local files, through HTTP range requests
 
 from __future__ import annotations
 
-from auditor.provenance.compare import Comparison, compare
+from auditor.provenance.compare import Comparison, compare_weights
 from auditor.provenance.weights import open_weights
 
 
@@ -21,7 +21,7 @@ def compare_models(target: str, candidate: str) -> Comparison:
     try:
         theirs = open_weights(candidate)
         try:
-            return compare(mine, theirs)
+            return compare_weights(mine, theirs)
         finally:
             theirs.close()
     finally:

@@ -235,7 +235,7 @@ def _slots(target: WeightSet, candidate: WeightSet) -> tuple[list[Slot], str, in
     return best[2], "structure", best[1]
 
 
-def compare(target: WeightSet, candidate: WeightSet) -> Comparison:
+def compare_weights(target: WeightSet, candidate: WeightSet) -> Comparison:
     notes = [f"target: {n}" for n in target.notes] + [f"candidate: {n}" for n in candidate.notes]
     for side, weights in (("target", target), ("candidate", candidate)):
         packed = sorted({t.dtype for t in weights.tensors.values() if t.dtype not in COMPARABLE})

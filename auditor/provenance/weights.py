@@ -1,13 +1,11 @@
 """One model's weights as byte ranges: safetensors headers (dtype, shape, offsets) and a reader
-that fetches only the ranges asked for, with mmap locally and HTTP range requests on the Hub.
+that fetches only the ranges asked for, with pread locally and HTTP range requests on the Hub.
 
 Every byte read is counted, so the report can say how little of the model was touched.
 """
 
 from __future__ import annotations
 
-import json
-import mmap
 import os
 import stat
 import struct
@@ -18,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from auditor.errors import AuditorError
-from auditor.facts.tensors import LFS_POINTER_PREFIX, MAX_HEADER_BYTES
+from auditor.facts.tensors import HEADER_LIMITS, LFS_POINTER_PREFIX, MAX_HEADER_BYTES
+from auditor.safeload import UnsafeDocument, load_json
 
 # Values compared directly. Packed or quantised storage (GPTQ/AWQ int32 words, bitsandbytes uint8,
 # fp8) would need its own dequantisation and is reported as not compared.
@@ -62,9 +61,9 @@ def decode(dtype: str, raw: bytes) -> np.ndarray:
 def parse_header(raw: bytes, file: str, data_start: int, file_size: int | None) -> dict[str, TensorInfo]:
     """The tensors of one shard from its JSON header; offsets that leave the file are refused."""
     try:
-        header = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError("header is not valid JSON") from exc
+        header = load_json(raw, HEADER_LIMITS)
+    except UnsafeDocument as exc:
+        raise ValueError(f"header: {exc}") from exc
     if not isinstance(header, dict) or len(header) > _MAX_TENSORS:
         raise ValueError("header is not a JSON object of tensors")
     tensors = {}
@@ -132,59 +131,64 @@ def _coalesce(spans: list[tuple[int, int]], gap: int = 1 << 13) -> Iterator[tupl
 
 
 class LocalWeights(WeightSet):
-    """A folder or git working tree: the *.safetensors files in it, memory-mapped."""
+    """A folder or git working tree: the *.safetensors files in it, read slice by slice.
+
+    `os.pread` rather than mmap: a mapped file's pages count as the process's memory once touched,
+    and the page cache's large folios make that megabytes per slice (measured: 187 MB against 48 MB
+    of peak RSS on a 1B-parameter pair), while pread copies exactly the bytes asked for."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(label=str(root))
-        self._maps: dict[str, mmap.mmap] = {}
+        self._files: dict[str, int] = {}
         root_real = root.resolve()
         for dirpath, dirnames, filenames in os.walk(root_real, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if d != ".git")
             for name in sorted(filenames):
+                rel = Path(dirpath, name).relative_to(root_real).as_posix()
                 if name.endswith(".safetensors"):
-                    full = Path(dirpath, name)
-                    self._open(full.relative_to(root_real).as_posix(), full)
-            for name in sorted(filenames):
-                if name.endswith(".gguf"):
-                    self.notes.append(f"{name}: GGUF weights are not compared yet")
+                    self._open(rel, Path(dirpath, name))
+                elif name.endswith(".gguf"):
+                    self.notes.append(f"{rel}: GGUF weights are not compared yet")
 
     def _open(self, rel: str, full: Path) -> None:
-        info = full.lstat()
-        if not stat.S_ISREG(info.st_mode):
+        # Regular files only, never through a link: a FIFO named *.safetensors must not block.
+        if not stat.S_ISREG(full.lstat().st_mode):
             self.notes.append(f"{rel}: not a regular file; skipped")
             return
-        if info.st_size < 8:
-            self.notes.append(f"{rel}: shorter than a safetensors header; skipped")
-            return
-        with full.open("rb") as handle:
-            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        if view[:len(LFS_POINTER_PREFIX)] == LFS_POINTER_PREFIX:
-            view.close()
-            self.notes.append(f"{rel}: a Git LFS pointer; the weights are not in this checkout (git lfs pull)")
-            return
-        (length,) = struct.unpack("<Q", view[:8])
-        if length > min(MAX_HEADER_BYTES, info.st_size - 8):
-            view.close()
-            self.notes.append(f"{rel}: header length {length} does not fit the file; skipped")
-            return
-        try:
-            found = parse_header(view[8:8 + length], rel, 8 + length, info.st_size)
-        except ValueError as exc:
-            view.close()
-            self.notes.append(f"{rel}: {exc}; skipped")
+        fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        size = os.fstat(fd).st_size
+        head = os.pread(fd, _HEADER_PROBE, 0)
+        reason = None
+        if head.startswith(LFS_POINTER_PREFIX):
+            reason = "a Git LFS pointer; the weights are not in this checkout (git lfs pull)"
+        elif size < 8:
+            reason = "shorter than a safetensors header; skipped"
+        else:
+            (length,) = struct.unpack("<Q", head[:8])
+            if length > min(MAX_HEADER_BYTES, size - 8):
+                reason = f"header length {length} does not fit the file; skipped"
+            else:
+                raw = head[8:8 + length] if 8 + length <= len(head) else os.pread(fd, length, 8)
+                try:
+                    found = parse_header(raw, rel, 8 + length, size)
+                except ValueError as exc:
+                    reason = f"{exc}; skipped"
+        if reason:
+            os.close(fd)
+            self.notes.append(f"{rel}: {reason}")
             return
         self.bytes_read += 8 + length
-        self._maps[rel] = view
-        self.total_bytes += info.st_size
+        self._files[rel] = fd
+        self.total_bytes += size
         self.tensors.update(found)
 
     def _fetch(self, file: str, start: int, end: int) -> bytes:
-        return self._maps[file][start:end]
+        return os.pread(self._files[file], end - start, start)
 
     def close(self) -> None:
-        for view in self._maps.values():
-            view.close()
-        self._maps.clear()
+        for fd in self._files.values():
+            os.close(fd)
+        self._files.clear()
 
 
 class HubWeights(WeightSet):
