@@ -67,8 +67,11 @@ def cli() -> None:
 @click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
               help="Waivers file, in addition to the repo's own .auditor.yaml.")
 @click.option("--offline", is_flag=True, help="hf:// targets: use only what earlier runs cached.")
+@click.option("--compare-with", "compare_with", multiple=True, metavar="CANDIDATE",
+              help="Compare the weights with this base (folder, working tree or hf://) from sampled slices, "
+                   "and use the verdict as lineage evidence (repeatable).")
 def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dirs: tuple[Path, ...],
-         revision: str | None, waivers: Path | None, offline: bool) -> int:
+         revision: str | None, waivers: Path | None, offline: bool, compare_with: tuple[str, ...]) -> int:
     """Audit TARGET: a git working tree, a bare repo, a plain folder, or hf://org/name[@revision]."""
     from auditor.pipeline import Options, audit
     from auditor.reports.ci import github_annotations, log_summary
@@ -76,7 +79,7 @@ def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dir
     targets = _output_targets(outputs or ("-",), fmt)  # unwritable paths fail here, before the scan
     progress = _progress()
     result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, waivers=waivers,
-                                   offline=offline, progress=progress))
+                                   offline=offline, progress=progress, compare_with=compare_with))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
     to_stdout = None

@@ -420,6 +420,21 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class WeightComparison:
+    """`scan --compare-with`: what the sampled weights say about one candidate base."""
+
+    candidate: str  # as given: a path or hf:// id
+    upstream: str | None  # the checkpoint the candidate is, where known
+    verdict: str  # copy | derived | independent | inconclusive
+    confidence: float
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"candidate": self.candidate, "upstream": self.upstream, "verdict": self.verdict,
+                "confidence": self.confidence, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Target:
     kind: str  # git | bare | folder | hub
     path: str
@@ -460,6 +475,7 @@ class Facts:
     unmarked_changes: tuple[UnmarkedChange, ...] = ()
     paths: frozenset[str] = frozenset()  # files known to exist at the revision: license files, card, model files
     datasets: tuple[Dataset, ...] = ()  # the card's `datasets:` with their terms
+    weight_comparisons: tuple[WeightComparison, ...] = ()  # --compare-with, in the order given
 
 
 @dataclass(frozen=True)
@@ -524,6 +540,7 @@ class Audit:
             "license_files": [lf.to_dict() for lf in facts.license_files],
             "lineage": [candidate.to_dict() for candidate in facts.lineage],
             "datasets": [d.to_dict() for d in facts.datasets],
+            "weight_comparisons": [c.to_dict() for c in facts.weight_comparisons],
             "timeline": [e.to_dict() for e in facts.timeline],
             "findings": [f.to_dict() for f in self.findings],
             "notes": list(facts.notes),

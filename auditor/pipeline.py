@@ -13,16 +13,17 @@ from auditor.errors import AuditorError
 from auditor.facts.card import card_from_blob
 from auditor.facts.datasets import CardLookup, read_datasets
 from auditor.facts.layout import best_layout, structure
-from auditor.facts.lineage import infer_lineage
+from auditor.facts.lineage import find_checkpoint, infer_lineage, license_ref
 from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD, CODE, path_rules
 from auditor.facts.text import header_facts, text_facts
 from auditor.facts.timeline import build_timeline
+from auditor.facts.upstreams import MIN_CONFIDENCE
 from auditor.locations import locate
-from auditor.model import Audit, Card, Commit, Facts, LicenseFile, Target, TextFacts
+from auditor.model import Audit, Candidate, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.safeload import UnsafeDocument, read_capped
 from auditor.sources.base import Blob, Change
-from auditor.sources.hub import HubSource
+from auditor.sources.hub import HubSource, parse_target
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
 from auditor.waivers import REPO_FILE, apply_waivers, parse_waivers
 
@@ -36,6 +37,7 @@ class Options:
     offline: bool = False  # hf:// targets: use only the cache
     today: datetime.date | None = None  # for waiver expiry; default: today in UTC
     progress: Callable[[int], None] | None = None  # called with the number of commits read so far
+    compare_with: tuple[str, ...] = ()  # candidate bases whose sampled weights are compared (provenance)
 
 
 def audit(target: str, options: Options = Options()) -> Audit:
@@ -57,6 +59,8 @@ def audit(target: str, options: Options = Options()) -> Audit:
         repo_waivers = source.read_root_file(REPO_FILE)
     finally:
         source.close()
+    if options.compare_with:
+        facts = _with_weight_evidence(facts, target, options)
     if repo_waivers is not None:
         # The audited repo's own file must not stop an audit of it: a broken one is noted and ignored.
         try:
@@ -80,6 +84,30 @@ def _with_datasets(facts: Facts, source: GitSource | FolderSource | HubSource, l
             if text is not None:
                 texts[lf.path] = text
     return replace(facts, datasets=read_datasets(facts.card, facts.card_path, facts.readme_text, texts, lookup))
+def _with_weight_evidence(facts: Facts, target: str, options: Options) -> Facts:
+    """Lineage evidence of kind `weights` from comparing sampled weights with each candidate base."""
+    from auditor.provenance import compare_models
+    from auditor.provenance.lineage import apply_comparison
+
+    lineage = list(facts.lineage)
+    records = []
+    for candidate in options.compare_with:
+        comparison = compare_models(target, candidate)
+        lineage, record = apply_comparison(lineage, comparison, _identity(candidate, options))
+        records.append(record)
+    return replace(facts, lineage=tuple(lineage), weight_comparisons=tuple(records))
+
+
+def _identity(candidate: str, options: Options) -> Candidate | None:
+    """Which upstream a candidate base is: a catalogued checkpoint by its Hub id, else the best
+    upstream its own audit infers (a base's config and card resolve to its catalog entry)."""
+    if candidate.startswith("hf://"):
+        repo_id, _revision = parse_target(candidate)
+        if found := find_checkpoint(repo_id):
+            family, checkpoint = found
+            return Candidate(repo_id, family.id, "finetune", license_ref(checkpoint.license))
+    own = audit(candidate, Options(offline=options.offline, today=options.today)).facts
+    return next((c for c in own.lineage if c.confidence >= MIN_CONFIDENCE and c.relation != "architecture"), None)
 
 
 def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,

@@ -23,6 +23,7 @@ from weights import (
 )
 
 from auditor.demo import RepoBuilder
+from auditor.pipeline import Options, audit
 from auditor.provenance import compare_models
 
 
@@ -139,3 +140,57 @@ def test_through_the_hub_with_range_requests_only(tmp_path, monkeypatch):
     for side in ("target", "candidate"):
         cost = tuned.cost[side]
         assert cost["bytes_read"] < 0.3 * cost["total_bytes"], cost
+
+
+def _hub_base(tmp_path, hub, repo_id: str, weights) -> None:
+    repo = RepoBuilder(tmp_path / repo_id.replace("/", "-"))
+    repo.commit("Upload", "2025-01-01 10:00:00", {"model.safetensors": safetensors_file(weights),
+                                                   "README.md": "---\nlicense: llama3.1\n---\n# Llama\n"})
+    hub.add(repo_id, repo.path)
+
+
+def _shell(tmp_path, weights) -> RepoBuilder:
+    """A "new" model: every tensor renamed, a config of its own, Apache-2.0 claimed, no base named."""
+    repo = RepoBuilder(tmp_path / "shell")
+    repo.commit("Our own model", "2025-03-01 10:00:00", {
+        "README.md": "---\nlicense: apache-2.0\n---\n# Bamboo-7B\n\nTrained from scratch by us.\n",
+        "LICENSE": "Apache License\nVersion 2.0, January 2004\nhttp://www.apache.org/licenses/\n",
+        "config.json": json.dumps({"architectures": ["BambooForCausalLM"], "model_type": "bamboo", "d_model": 64}),
+        "model.safetensors": safetensors_file(weights),
+    })
+    return repo
+
+
+def test_scan_compare_with_finds_a_hidden_base_and_its_obligations(tmp_path, base, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    shell = _shell(tmp_path, renamed(fine_tune(base, 0.3)))
+    with HubStub() as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+        _hub_base(tmp_path, hub, "meta-llama/Llama-3.1-8B", base)
+        plain = audit(str(shell.path))
+        compared = audit(str(shell.path), Options(compare_with=("hf://meta-llama/Llama-3.1-8B",)))
+    before, after = plain.to_dict(), compared.to_dict()
+    assert not any(c["family"] == "llama-3.1" for c in before["lineage"])
+    assert after["weight_comparisons"][0]["verdict"] == "derived"
+    top = after["lineage"][0]
+    assert top["upstream"] == "meta-llama/Llama-3.1-8B" and top["confidence"] >= 0.9
+    assert any(e["source"] == "weights" for e in top["evidence"])
+    rules = {f["rule"]: f for f in after["findings"]}
+    assert "undisclosed-base-model" in rules and "weights" in rules["undisclosed-base-model"]["message"]
+    assert "upstream-license-missing" in rules and compared.failed()
+    assert "undisclosed-base-model" not in {f["rule"] for f in before["findings"]}
+
+
+def test_an_independent_model_does_not_confirm_its_declared_base(tmp_path, base):
+    write_model(tmp_path / "base", base)
+    claim = RepoBuilder(tmp_path / "claim")
+    claim.commit("Upload", "2025-03-01 10:00:00", {
+        "README.md": f"---\nlicense: mit\nbase_model: {tmp_path / 'base'}\n---\n# A fine-tune\n",
+        "model.safetensors": safetensors_file(base_model(4))})
+    doc = json.loads(subprocess.run([sys.executable, "-m", "auditor", "scan", str(claim.path), "--format", "json",
+                                     "--compare-with", str(tmp_path / "base")],
+                                    capture_output=True, text=True, env=os.environ).stdout)
+    assert doc["weight_comparisons"][0]["verdict"] == "independent"
+    finding = next(f for f in doc["findings"] if f["rule"] == "base-model-not-confirmed")
+    assert finding["severity"] == "info"

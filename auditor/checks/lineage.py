@@ -65,3 +65,23 @@ def renamed_tensors(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         evidence=tuple(Evidence(commit=facts.target.revision, path=path, excerpt=f"{repo} -> {canonical}")
                        for repo, canonical in layout.renamed),
     )
+
+
+def base_model_not_confirmed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    """A base the repo claims, whose weights the sampled comparison found no closer than chance."""
+    claimed = {repo.lower() for repo in facts.card.base_model}
+    for comparison in facts.weight_comparisons:
+        if comparison.verdict != "independent":
+            continue
+        names = {comparison.candidate.lower().removeprefix("hf://").partition("@")[0]}
+        if comparison.upstream:
+            names.add(comparison.upstream.lower())
+        if not names & claimed:
+            continue
+        yield rule.finding(
+            f"The card declares {comparison.upstream or comparison.candidate} as its base, but the sampled "
+            f"weights are no closer to it than independent models are ({comparison.reason}).",
+            subject=comparison.upstream or comparison.candidate,
+            evidence=(Evidence(commit=facts.target.revision, path=facts.card_path,
+                               excerpt=f"weights: {comparison.verdict} ({comparison.confidence:.2f})"),),
+        )
