@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from auditor import __version__
+from auditor.escape import dump_json, printable
 from auditor.provenance.compare import Comparison
-from auditor.reports.text import _clean
 
 SCHEMA = "model-provenance/1"
 
@@ -18,7 +17,7 @@ def provenance_dict(target: str, comparisons: list[Comparison]) -> dict[str, Any
 
 
 def render_provenance_json(target: str, comparisons: list[Comparison]) -> str:
-    return json.dumps(provenance_dict(target, comparisons), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(provenance_dict(target, comparisons)) + "\n"
 
 
 def _size(count: int) -> str:
@@ -30,11 +29,11 @@ def _size(count: int) -> str:
 
 
 def render_provenance_text(target: str, comparisons: list[Comparison]) -> str:
-    lines = [f"Weight provenance of {_clean(target)}"]
+    lines = [f"Weight provenance of {printable(target)}"]
     for c in comparisons:
         data = c.to_dict()
-        lines += ["", f"against {_clean(c.candidate)}: {c.verdict.upper()} (confidence {c.confidence:.2f})",
-                  f"  {_clean(c.reason)}"]
+        lines += ["", f"against {printable(c.candidate)}: {c.verdict.upper()} (confidence {c.confidence:.2f})",
+                  f"  {printable(c.reason)}"]
         if c.pairs:
             renamed = len(data["renamed"])
             how = f"by {c.aligned_by}" + (f", {renamed} tensors renamed" if renamed else "")
@@ -49,5 +48,5 @@ def render_provenance_text(target: str, comparisons: list[Comparison]) -> str:
             share = cost["bytes_read"] / cost["total_bytes"] if cost["total_bytes"] else 0.0
             lines.append(f"  read {_size(cost['bytes_read'])} of {_size(cost['total_bytes'])} ({share:.1%}) "
                          f"of the {side} in {cost['requests']} read{'s' if cost['requests'] != 1 else ''}")
-        lines += [f"  note: {_clean(n)}" for n in c.notes]
+        lines += [f"  note: {printable(n)}" for n in c.notes]
     return "\n".join(lines) + "\n"
