@@ -9,7 +9,7 @@ from pathlib import Path
 from auditor.escape import printable
 from auditor.facts.text import text_facts
 from auditor.model import LicenseFile
-from auditor.sources.base import MAX_TEXT_BYTES, Blob
+from auditor.sources.base import read_regular
 
 
 def _files(paths: tuple[Path, ...]) -> Iterator[Path]:
@@ -22,19 +22,8 @@ def _files(paths: tuple[Path, ...]) -> Iterator[Path]:
             yield path
 
 
-def _read(path: Path) -> Blob:
-    try:
-        if not path.is_file():
-            return Blob(data=None, unreadable="not a regular file")
-        if path.stat().st_size > MAX_TEXT_BYTES:
-            return Blob(data=None, unreadable="too large")
-        return Blob(data=path.read_bytes())
-    except OSError as exc:
-        return Blob(data=None, unreadable=f"unreadable ({exc.strerror})")
-
-
 def identify_paths(paths: tuple[Path, ...]) -> list[LicenseFile]:
-    return [LicenseFile(str(path), text_facts(_read(path))) for path in _files(paths)]
+    return [LicenseFile(str(path), text_facts(read_regular(path))) for path in _files(paths)]
 
 
 def render_identified(results: list[LicenseFile]) -> str:

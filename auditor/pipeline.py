@@ -57,6 +57,10 @@ def audit(target: str, options: Options = Options()) -> Audit:
         facts = _folder_facts(source) if isinstance(source, FolderSource) else _git_facts(source, options.progress)
         facts = _with_datasets(facts, source, None)
         repo_waivers = source.read_root_file(REPO_FILE)
+        if isinstance(source, GitSource) and source.problems:
+            # Objects git could not hand over (a partial clone, corruption): what they held is unaudited.
+            facts = replace(facts, target=replace(facts.target, history_complete=False),
+                            notes=(*facts.notes, *source.problems))
     finally:
         source.close()
     if options.compare_with:

@@ -45,6 +45,8 @@ def history_incomplete(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         return
     boundary = target.history_boundary
     if boundary is None:
+        yield rule.finding("History is incomplete: objects of it could not be read (a partial clone or a "
+                           "corrupt repository; the notes name them), so what they held was not audited.", ".")
         return
     yield rule.finding(
         f"History is incomplete: it stops at {_short(boundary.sha)} ({boundary.date}), a shallow or "

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from auditor.model import Commit
 
@@ -44,3 +50,38 @@ class History:
     complete: bool
     boundary: Commit | None  # where the available history stops, when it is incomplete
     head: Commit | None = None  # the audited revision
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symbolic link"))
+
+
+@contextmanager
+def open_regular(path: Path) -> Iterator[BinaryIO]:
+    """A regular file opened for reading, never anything else: opening a FIFO or a device named
+    LICENSE would block the audit or read forever. O_NONBLOCK makes the open itself return at once;
+    fstat on the open file then decides, so a swap after a check cannot fool it. Raises OSError."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "special file")
+            raise OSError(f"{kind}, not a regular file")
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        yield handle
+
+
+def read_regular(path: Path, limit: int = MAX_TEXT_BYTES) -> Blob:
+    """A regular file's bytes, up to `limit`; anything else is unreadable, with the reason."""
+    try:
+        with open_regular(path) as handle:
+            if os.fstat(handle.fileno()).st_size > limit:
+                return Blob(data=None, unreadable="too large")
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        return Blob(data=None, unreadable=f"unreadable ({exc.strerror or exc})")
+    return Blob(data=None, unreadable="too large") if len(data) > limit else Blob(data=data)

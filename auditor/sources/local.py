@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -22,20 +24,31 @@ from auditor.errors import AuditorError
 from auditor.facts.paths import CARD, LICENSE, WEIGHTS, path_rules
 from auditor.facts.tensors import read_safetensors_header
 from auditor.model import Commit
-from auditor.sources.base import MAX_TEXT_BYTES, Blob, Change, History, RelevantCommit
+from auditor.sources.base import MAX_TEXT_BYTES, Blob, Change, History, RelevantCommit, open_regular, read_regular
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
 
-# Settings from the audited repo's own config must not make git run anything.
+# Settings from the audited repo's own config must not make git run anything. protocol.allow=never
+# stops every transport, so a partial clone cannot fetch a missing blob (and run the repo's
+# remote.*.uploadpack or core.sshCommand to do it) on any git version.
 _GIT_OVERRIDES = (
+    "--no-replace-objects",
     "-c", "core.fsmonitor=false",
     "-c", "log.showSignature=false",
     "-c", "core.pager=cat",
     "-c", "diff.external=",
+    "-c", "protocol.allow=never",
 )
-# GIT_NO_LAZY_FETCH (git 2.44+) keeps a partial clone from fetching missing blobs over the network.
-_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat", "GIT_NO_LAZY_FETCH": "1"}
+# GIT_NO_LAZY_FETCH (git 2.44+) says the same as protocol.allow=never for partial clones.
+# GIT_NO_REPLACE_OBJECTS: a refs/replace/* object must not stand in for the real one (it could
+# make a deleted NOTICE look present); --no-replace-objects above says it to the first process,
+# the variable to any git it starts.
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat", "GIT_NO_LAZY_FETCH": "1",
+            "GIT_NO_REPLACE_OBJECTS": "1"}
+# What git says when an object is missing or corrupt (rather than the repo or git being unusable).
+_OBJECT_TROUBLE = re.compile(r"missing|corrupt|inflate|unable to (?:read|unpack|stream|parse)|promisor|"
+                             r"could not fetch|bad object|invalid object|packfile|loose object", re.IGNORECASE)
 
 _LOG_FORMAT = "%H%x00%P%x00%ct%x00%an%x00%s"
 
@@ -48,36 +61,93 @@ def _git_env() -> dict[str, str]:
     return {**os.environ, **_GIT_ENV}
 
 
+class ObjectUnreadable(Exception):
+    """git could not hand over an object: missing (a partial clone) or corrupt."""
+
+
+def _last_line(errors: BinaryIO) -> str:
+    errors.seek(0)
+    lines = [line for line in errors.read()[-4096:].decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "git ended without a message"
+
+
+def _object_trouble(message: str) -> bool:
+    return bool(_OBJECT_TROUBLE.search(message))
+
+
 class CatFile:
-    """One long-lived `git cat-file --batch`: blobs by id, or `rev:path`."""
+    """One long-lived `git cat-file --batch`: blobs by id, or `rev:path`. If git dies on an object
+    (a corrupt loose object, a blob a partial clone lacks), that object is unreadable and the next
+    read starts a new process."""
 
     def __init__(self, git_dir: str) -> None:
+        self._git_dir = git_dir
+        self._proc: subprocess.Popen | None = None
+        self._errors: BinaryIO | None = None
+
+    def _start(self) -> subprocess.Popen:
+        # Lives as long as the process (closed in _died or close): git's last words on a failure.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
         self._proc = subprocess.Popen(
-            ["git", *_GIT_OVERRIDES, "--git-dir", git_dir, "cat-file", "--batch"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env(),
+            ["git", *_GIT_OVERRIDES, "--git-dir", self._git_dir, "cat-file", "--batch"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, env=_git_env(),
         )
+        return self._proc
+
+    def _died(self) -> ObjectUnreadable:
+        """The process ended mid-request: why, as an object problem or as a plain error."""
+        assert self._proc is not None and self._errors is not None
+        self._proc.kill()
+        self._proc.wait()
+        message = _last_line(self._errors)
+        self._errors.close()
+        self._proc, self._errors = None, None
+        if not _object_trouble(message):
+            raise AuditorError(f"git cat-file failed: {message}")
+        return ObjectUnreadable(message)
 
     def read(self, ref: str, limit: int = MAX_TEXT_BYTES) -> tuple[str, bytes | None]:
-        """(type, data); data is None when the object is missing or larger than `limit`."""
-        assert self._proc.stdin and self._proc.stdout
-        self._proc.stdin.write(ref.encode("utf-8", "surrogateescape") + b"\n")
-        self._proc.stdin.flush()
-        header = self._proc.stdout.readline().split()
+        """(type, data); data is None when the object is missing or larger than `limit`. Raises
+        ObjectUnreadable when git dies on it."""
+        proc = self._proc or self._start()
+        assert proc.stdin and proc.stdout
+        try:
+            proc.stdin.write(ref.encode("utf-8", "surrogateescape") + b"\n")
+            proc.stdin.flush()
+        except BrokenPipeError:
+            raise self._died() from None
+        line = proc.stdout.readline()
+        if not line.endswith(b"\n"):
+            raise self._died()
+        header = line.split()
         if len(header) != 3:
             return "missing", None
         kind, size = header[1].decode(), int(header[2])
         if size > limit:
             remaining = size + 1
             while remaining:
-                remaining -= len(self._proc.stdout.read(min(remaining, 1 << 20)))
+                chunk = proc.stdout.read(min(remaining, 1 << 20))
+                if not chunk:
+                    raise self._died()
+                remaining -= len(chunk)
             return kind, None
-        data = self._proc.stdout.read(size + 1)[:-1]
-        return kind, data
+        data = proc.stdout.read(size + 1)
+        if len(data) != size + 1:
+            raise self._died()
+        return kind, data[:-1]
 
     def close(self) -> None:
-        if self._proc.stdin:
-            self._proc.stdin.close()
+        if self._proc is None:
+            return
+        try:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+        except BrokenPipeError:
+            pass
         self._proc.wait()
+        if self._errors:
+            self._errors.close()
+        self._proc, self._errors = None, None
 
 
 def _inside(link_path: str, target: str) -> str | None:
@@ -103,6 +173,20 @@ class GitSource:
         self._git_dir = str(Path(self._repo.git_dir).resolve())
         self.revision = self._resolve(revision or "HEAD")
         self._cat: CatFile | None = None
+        self._problems: dict[str, str] = {}  # object id -> note, in the order met
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Notes on objects that could not be read: the history audited is then not complete."""
+        return tuple(self._problems.values())
+
+    def _unreadable(self, obj: str, commit: str, path: str, why: str) -> None:
+        self._problems.setdefault(obj, f"object {obj} at commit {commit} could not be read ({path}: {why})")
+
+    def _cat_read(self, ref: str, limit: int = MAX_TEXT_BYTES) -> tuple[str, bytes | None]:
+        if self._cat is None:
+            self._cat = CatFile(self._git_dir)
+        return self._cat.read(ref, limit)
 
     def _git(self, *args: str) -> str:
         try:
@@ -125,63 +209,45 @@ class GitSource:
     def _shallow_commits(self) -> set[str]:
         cut: set[str] = set()
         for name in ("shallow", "info/grafts"):
-            file = Path(self._git_dir, name)
-            if file.is_file():
-                cut.update(line.split()[0] for line in file.read_text().splitlines() if line.strip())
+            blob = read_regular(Path(self._git_dir, name))
+            if blob.data is not None:
+                cut.update(line.split()[0] for line in blob.data.decode("ascii", "replace").splitlines()
+                           if line.strip())
         return cut
 
     def history(self, progress: Callable[[int], None] | None = None) -> History:
         if self.revision is None:
             return History(commits=(), total=0, complete=True, boundary=None)
-        rules = path_rules()
-        proc = self._repo.git.execute(
-            ["git", *_GIT_OVERRIDES, "--git-dir", self._git_dir, "log", "-z", "--raw", "--no-renames",
-             "--no-abbrev", "--first-parent", "--diff-merges=first-parent", "--no-color",
-             f"--format={_LOG_FORMAT}", self.revision, "--"],
-            as_process=True, env=_GIT_ENV,
-        )
         relevant: list[RelevantCommit] = []
         total = 0
         oldest: tuple[str, str, int, str, str] | None = None
         head: Commit | None = None
-        tokens = _tokens(proc.proc.stdout)
-        token = next(tokens, None)
-        while token is not None:
-            sha, parents, stamp, author, title = (
-                token, next(tokens), next(tokens), next(tokens), next(tokens))
-            total += 1
-            if progress and total % 5000 == 0:
-                progress(total)
-            changes: list[Change] = []
-            weights: list[str] = []
-            token = next(tokens, None)
-            # Raw entries start with ':' (the first one with the newline that ends the header).
-            while token is not None and token[:1] in (b":", b"\n"):
-                meta, raw_path = token, next(tokens)
-                token = next(tokens, None)
-                path = raw_path.decode("utf-8", "surrogateescape")
-                kind = rules.kind(path)
-                if kind is None:
-                    continue
-                old_mode, new_mode, old_blob, new_blob, status = meta.lstrip(b"\n:").decode().split(" ")
-                if kind == WEIGHTS:
-                    if status != "D":
-                        weights.append(path)
-                    continue
-                changes.append(Change(path=path, kind=kind, status=status, old_mode=old_mode,
-                                      new_mode=new_mode, old_blob=old_blob, new_blob=new_blob))
-            oldest = (sha.decode(), parents.decode(), int(stamp), author.decode("utf-8", "replace"),
-                      title.decode("utf-8", "replace"))
-            if head is None:
-                head = _commit(*oldest)
-            if changes or weights:
-                relevant.append(RelevantCommit(commit=_commit(*oldest), position=total - 1,
-                                               changes=tuple(changes), weights=tuple(weights)))
-        proc.wait()
+        with tempfile.TemporaryFile() as errors, subprocess.Popen(
+            ["git", *_GIT_OVERRIDES, "--git-dir", self._git_dir, "log", "-z", "--raw", "--no-renames",
+             "--no-abbrev", "--first-parent", "--diff-merges=first-parent", "--no-color",
+             f"--format={_LOG_FORMAT}", self.revision, "--"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env=_git_env(),
+        ) as proc:
+            assert proc.stdout is not None
+            malformed = None
+            try:
+                for fields, changes, weights in parse_log(_tokens(proc.stdout), path_rules().kind):
+                    total += 1
+                    if progress and total % 5000 == 0:
+                        progress(total)
+                    oldest = fields
+                    if head is None:
+                        head = _commit(*fields)
+                    if changes or weights:
+                        relevant.append(RelevantCommit(commit=_commit(*fields), position=total - 1,
+                                                       changes=changes, weights=weights))
+            except MalformedLog as exc:
+                malformed = exc
+            stopped = self._log_ended(proc, errors, oldest, malformed)
         if oldest is None:
-            return History(commits=(), total=0, complete=True, boundary=None)
+            return History(commits=(), total=0, complete=stopped is None, boundary=None)
         cut = self._shallow_commits()
-        complete = oldest[0] not in cut
+        complete = oldest[0] not in cut and stopped is None
         boundary = None if complete else _commit(*oldest)
         # `position` counted from HEAD; flip so 0 is the oldest scanned commit.
         ordered = tuple(
@@ -191,17 +257,39 @@ class GitSource:
         )
         return History(commits=ordered, total=total, complete=complete, boundary=boundary, head=head)
 
+    def _log_ended(self, proc: subprocess.Popen, errors: BinaryIO, oldest: tuple[str, str, int, str, str] | None,
+                   malformed: MalformedLog | None) -> str | None:
+        """None when `git log` read the whole history; a note when it stopped at an object it could
+        not read (the history before it is then not audited). Any other failure is an error."""
+        if malformed is not None:
+            proc.kill()
+        if proc.wait() > 0:  # git gave up by itself
+            message = _last_line(errors)
+            if not _object_trouble(message):
+                raise AuditorError(f"git log failed: {message}")
+            where = f" after commit {oldest[0]}" if oldest else ""
+            self._problems.setdefault("log", f"the history stops{where}: an object could not be read ({message})")
+            return self._problems["log"]
+        if malformed is not None:
+            raise AuditorError(f"git log output could not be read: {malformed}")
+        return None
+
     def read(self, commit: str, change_path: str, mode: str, blob: str) -> Blob:
         """The content a path has at a commit; links are followed inside the repo only."""
         if mode == GITLINK_MODE:
             return Blob(data=None, unreadable="submodule")
-        if self._cat is None:
-            self._cat = CatFile(self._git_dir)
         path = change_path
         for _ in range(8):
-            kind, data = self._cat.read(blob)
+            try:
+                kind, data = self._cat_read(blob)
+            except ObjectUnreadable as exc:
+                self._unreadable(blob, commit, path, str(exc))
+                return Blob(data=None, unreadable="object could not be read")
             if data is None:
-                return Blob(data=None, unreadable="too large" if kind == "blob" else "missing object")
+                if kind == "blob":
+                    return Blob(data=None, unreadable="too large")
+                self._unreadable(blob, commit, path, "missing")
+                return Blob(data=None, unreadable="missing object")
             if mode != SYMLINK_MODE:
                 return Blob(data=data)
             target = _inside(path, data.decode("utf-8", "surrogateescape"))
@@ -237,24 +325,32 @@ class GitSource:
     def open_blob(self, entry: tuple[str, str]) -> Iterator[BinaryIO]:
         """A stream over a blob, for reading a prefix only: the process is ended on close, so
         the rest of a large blob is never transferred."""
-        proc = subprocess.Popen(["git", *_GIT_OVERRIDES, "--git-dir", self._git_dir, "cat-file", "blob", entry[1]],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
-        try:
+        with tempfile.TemporaryFile() as errors, subprocess.Popen(
+                ["git", *_GIT_OVERRIDES, "--git-dir", self._git_dir, "cat-file", "blob", entry[1]],
+                stdout=subprocess.PIPE, stderr=errors, env=_git_env()) as proc:
             assert proc.stdout is not None
-            yield proc.stdout
-        finally:
-            proc.kill()
-            proc.wait()
-            if proc.stdout:
-                proc.stdout.close()
+            try:
+                yield proc.stdout
+                # Ended by itself (nothing more to read): a blob git could not hand over shows here.
+                if proc.stdout.peek(1) == b"" and proc.wait() > 0:
+                    message = _last_line(errors)
+                    if not _object_trouble(message):
+                        raise AuditorError(f"git cat-file failed: {message}")
+                    assert self.revision is not None
+                    self._unreadable(entry[1], self.revision, "a safetensors header", message)
+                    raise OSError(f"object {entry[1]} could not be read ({message})")
+            finally:
+                proc.kill()
 
     def read_root_file(self, name: str) -> str | None:
         """A small file at the repo root at the revision (the waivers file), or None."""
         if self.revision is None:
             return None
-        if self._cat is None:
-            self._cat = CatFile(self._git_dir)
-        kind, data = self._cat.read(f"{self.revision}:{name}", limit=1 << 20)
+        try:
+            kind, data = self._cat_read(f"{self.revision}:{name}", limit=1 << 20)
+        except ObjectUnreadable as exc:
+            self._unreadable(f"{self.revision}:{name}", self.revision, name, str(exc))
+            return None
         return data.decode("utf-8", "replace") if kind == "blob" and data is not None else None
 
     def safetensors_header(self, _path: str, entry: tuple[str, str]) -> tuple[dict | None, str | None]:
@@ -271,6 +367,7 @@ def _commit(sha: str, _parents: str, stamp: int, author: str, title: str) -> Com
 
 
 def _tokens(stream) -> Iterator[bytes]:
+    """NUL-separated fields of `git log -z`, read in 1 MB chunks."""
     rest = b""
     while True:
         chunk = stream.read(1 << 20)
@@ -281,6 +378,52 @@ def _tokens(stream) -> Iterator[bytes]:
         yield from parts
     if rest:
         yield rest
+
+
+class MalformedLog(Exception):
+    """`git log` output that is not in the requested form (cut short when git died)."""
+
+
+_SHA = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_RAW = re.compile(rb"\n?:(\d{6}) (\d{6}) ([0-9a-f]{40}(?:[0-9a-f]{24})?) ([0-9a-f]{40}(?:[0-9a-f]{24})?) ([A-Z])\d*")
+
+LogFields = tuple[str, str, int, str, str]  # sha, parents, commit time, author, title
+
+
+def parse_log(tokens: Iterator[bytes], kind_of: Callable[[str], str | None]
+              ) -> Iterator[tuple[LogFields, tuple[Change, ...], tuple[str, ...]]]:
+    """Commits from `git log -z --raw --format=%H%x00%P%x00%ct%x00%an%x00%s`, newest first, each
+    with the changes to paths `kind_of` knows and the weight files it added or changed. Raises
+    MalformedLog on anything else (output cut short included), never another error."""
+    token = next(tokens, None)
+    while token is not None:
+        header = [token, *(next(tokens, None) for _ in range(4))]
+        sha, parents, stamp, author, title = header
+        if any(field is None for field in header) or not _SHA.fullmatch(sha) or not stamp.isdigit():
+            raise MalformedLog(f"a commit header cut short or malformed after {len(header)} fields")
+        changes: list[Change] = []
+        weights: list[str] = []
+        token = next(tokens, None)
+        # Raw entries start with ':' (the first one with the newline that ends the header).
+        while token is not None and token[:1] in (b":", b"\n"):
+            meta, raw_path = _RAW.fullmatch(token), next(tokens, None)
+            if meta is None or raw_path is None:
+                raise MalformedLog("a changed-path entry cut short or malformed")
+            token = next(tokens, None)
+            path = raw_path.decode("utf-8", "surrogateescape")
+            kind = kind_of(path)
+            if kind is None:
+                continue
+            old_mode, new_mode, old_blob, new_blob, status = (part.decode() for part in meta.groups())
+            if kind == WEIGHTS:
+                if status != "D":
+                    weights.append(path)
+                continue
+            changes.append(Change(path=path, kind=kind, status=status, old_mode=old_mode,
+                                  new_mode=new_mode, old_blob=old_blob, new_blob=new_blob))
+        fields = (sha.decode(), parents.decode("ascii", "replace"), int(stamp), author.decode("utf-8", "replace"),
+                  title.decode("utf-8", "replace"))
+        yield fields, tuple(changes), tuple(weights)
 
 
 class FolderSource:
@@ -318,7 +461,7 @@ class FolderSource:
         full = self._root / entry
         if full.is_symlink():
             raise OSError("symbolic link (not followed)")
-        with full.open("rb") as handle:
+        with open_regular(full) as handle:
             yield handle
 
     def safetensors_header(self, _path: str, entry: str) -> tuple[dict | None, str | None]:
@@ -339,12 +482,7 @@ class FolderSource:
             return Blob(data=None, unreadable="dangling symbolic link")
         if real != self._root and self._root not in real.parents:
             return Blob(data=None, unreadable="symbolic link to outside the repository (not followed)")
-        try:
-            if real.stat().st_size > MAX_TEXT_BYTES:
-                return Blob(data=None, unreadable="too large")
-            return Blob(data=real.read_bytes())
-        except OSError as exc:
-            return Blob(data=None, unreadable=f"unreadable ({exc.strerror})")
+        return read_regular(real)
 
 
 def _header_from(source: GitSource | FolderSource, entry) -> tuple[dict | None, str | None]:
