@@ -61,6 +61,8 @@ def audit(target: str, options: Options = Options()) -> Audit:
             # Objects git could not hand over (a partial clone, corruption): what they held is unaudited.
             facts = replace(facts, target=replace(facts.target, history_complete=False),
                             notes=(*facts.notes, *source.problems))
+        if isinstance(source, GitSource) and source.notes:
+            facts = replace(facts, notes=(*facts.notes, *source.notes))
     finally:
         source.close()
     if options.compare_with:

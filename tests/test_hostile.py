@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import struct
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from helpers import MIT_TEXT, card, index_json, safetensors_bytes
@@ -214,3 +216,212 @@ def test_folder_with_undecodable_names_in_every_output(tmp_path):
         run = run_limited("scan", folder, "--format", fmt, timeout=60)
         assert_contained(run)
         assert "LICENSE-\\xff\\xfe" in _no_raw_controls(run.stdout).replace("\\\\", "\\")
+
+
+# 3. Missing and corrupt objects: a note naming the object and commit, history_complete false,
+# never a silent exit 1 and never a report that looks complete.
+
+def _object_file(repo, obj: str):
+    path = repo.path / ".git" / "objects" / obj[:2] / obj[2:]
+    path.chmod(0o644)
+    return path
+
+
+def test_missing_blob_is_a_note_and_history_incomplete(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT, "README.md": card()})
+    first = repo.git("rev-parse", "HEAD").strip()
+    repo.commit("Change", "2025-01-02 10:00:00", {"LICENSE": MIT_TEXT + "\nExtra.\n"})
+    blob = repo.git("rev-parse", f"{first}:LICENSE").strip()
+    _object_file(repo, blob).unlink()
+    run, doc = audit(repo.path)
+    assert run.returncode == 0 and not doc["target"]["history_complete"]
+    assert f"object {blob} at commit {first} could not be read" in notes(doc)
+    assert any(f["rule"] == "history-incomplete" for f in doc["findings"])
+
+
+def test_corrupt_blob_that_kills_cat_file_is_a_note_and_later_reads_go_on(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT * 40, "README.md": card()})
+    first = repo.git("rev-parse", "HEAD").strip()
+    repo.commit("Notice", "2025-01-02 10:00:00", {"NOTICE": MIT_TEXT})
+    blob = repo.git("rev-parse", f"{first}:LICENSE").strip()
+    path = _object_file(repo, blob)
+    path.write_bytes(path.read_bytes()[:60])  # the zlib stream is cut: git dies mid-object
+    run, doc = audit(repo.path)
+    assert run.returncode == 0 and not doc["target"]["history_complete"]
+    assert f"object {blob} at commit {first} could not be read" in notes(doc)
+    [notice] = [lf for lf in doc["license_files"] if lf["path"] == "NOTICE"]
+    assert notice["licenses"][0]["spdx"] == "MIT"  # read by a fresh cat-file after the failure
+
+
+def test_missing_tree_stops_the_history_with_a_note(repo):
+    repo.commit("One", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT})
+    repo.commit("Two", "2025-01-02 10:00:00", {"NOTICE": MIT_TEXT})
+    repo.commit("Three", "2025-01-03 10:00:00", {"README.md": card()})
+    tree = repo.git("rev-parse", "HEAD~2^{tree}").strip()
+    _object_file(repo, tree).unlink()
+    run, doc = audit(repo.path)
+    assert not doc["target"]["history_complete"]
+    assert "the history stops" in notes(doc) and tree in notes(doc)
+
+
+def test_partial_clone_missing_blobs_never_fetch_and_never_run_the_remote(tmp_path, repo):
+    repo.commit("One", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT, "README.md": card()})
+    repo.commit("Two", "2025-01-02 10:00:00", {"LICENSE": MIT_TEXT + "\nMore.\n"})
+    repo.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    repo.git("clone", "-q", "--bare", "--filter=blob:none", f"file://{repo.path}", str(clone))
+    canary = _canary(tmp_path)
+    _git_config(clone, ("remote.origin.uploadpack", str(canary.script)), ("protocol.allow", "always"))
+    run, doc = audit(clone)
+    assert not canary.ran()
+    assert run.returncode == 0 and not doc["target"]["history_complete"]
+    assert "could not be read" in notes(doc)
+
+
+# 5. A replace ref must not hide a removal.
+
+def test_replace_ref_does_not_hide_a_removal(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"LICENSE": "Apache", "NOTICE": MIT_TEXT, "README.md": card()})
+    repo.commit("Drop notice", "2025-01-02 10:00:00", {"NOTICE": None})
+    removal = repo.git("rev-parse", "HEAD").strip()
+    # A stand-in for the removal commit that keeps NOTICE: with replace objects on, git shows it instead.
+    fake_tree = repo.git("rev-parse", "HEAD~1^{tree}").strip()
+    fake = repo.git("commit-tree", fake_tree, "-p", "HEAD~1", "-m", "Drop notice",
+                    env={"GIT_AUTHOR_DATE": "2025-01-02 10:00:00 +0000",
+                         "GIT_COMMITTER_DATE": "2025-01-02 10:00:00 +0000"}).strip()
+    repo.git("replace", removal, fake)
+    assert "NOTICE" in repo.git("ls-tree", "--name-only", "HEAD")  # the lie git would tell
+    _run, doc = audit(repo.path)
+    removed = [f for f in doc["findings"] if f["rule"] == "license-removed"]
+    assert removed and removed[0]["severity"] == "error" and removed[0]["subject"] == "NOTICE"
+
+
+def test_grafts_are_still_detected(repo):
+    repo.commit("One", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT})
+    repo.commit("Two", "2025-01-02 10:00:00", {"README.md": card()})
+    graft = repo.git("rev-parse", "HEAD").strip()
+    (repo.path / ".git" / "info").mkdir(exist_ok=True)
+    (repo.path / ".git" / "info" / "grafts").write_text(graft + "\n")
+    _run, doc = audit(repo.path)
+    assert not doc["target"]["history_complete"] and doc["target"]["commits_scanned"] == 1
+
+
+# 6. Special files in a plain folder are skipped with a note; nothing blocks.
+
+@pytest.mark.parametrize("name", ["LICENSE", "README.md", "config.json", "model.safetensors", ".auditor.yaml"])
+def test_fifo_in_a_folder_does_not_block(tmp_path, name):
+    import os
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "NOTICE").write_text(MIT_TEXT)
+    os.mkfifo(folder / name)
+    run, doc = audit(folder, timeout=30)
+    text = json.dumps(doc)
+    assert "a FIFO, not a regular file" in text or name == ".auditor.yaml"
+    assert any(lf["path"] == "NOTICE" and lf["licenses"] for lf in doc["license_files"])
+
+
+def test_device_named_license_is_skipped(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "LICENSE").symlink_to("/dev/zero")  # a link leaving the folder is not followed either
+    (folder / "config.json").symlink_to("/dev/urandom")
+    run, doc = audit(folder, timeout=30)
+    assert "/dev/" not in run.out
+
+
+def test_identify_skips_a_fifo(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "LICENSE")
+    run = run_limited("identify", tmp_path / "LICENSE", timeout=30)
+    assert_contained(run)
+    assert "a FIFO, not a regular file" in run.out
+
+
+# Reads outside the target: a .git file or link to another repository is refused.
+
+@pytest.mark.parametrize("how", ["file", "symlink"])
+def test_git_pointing_at_a_repository_outside_is_refused(tmp_path, repo, how):
+    repo.commit("Private", "2025-01-01 10:00:00", {"LICENSE": f"{OUTSIDE_SECRET}\n", "README.md": card()})
+    target = tmp_path / "innocent"
+    target.mkdir()
+    if how == "file":
+        (target / ".git").write_text(f"gitdir: {repo.path / '.git'}\n")
+    else:
+        (target / ".git").symlink_to(repo.path / ".git")
+    run, _doc = audit(target)
+    assert run.returncode == 2 and "outside the target" in run.err
+    assert str(repo.path) not in run.err
+
+
+def test_linked_worktree_is_audited(tmp_path, repo):
+    repo.commit("One", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT, "README.md": card()})
+    worktree = tmp_path / "worktree"
+    repo.git("worktree", "add", "-q", str(worktree))
+    run, doc = audit(worktree)
+    assert run.returncode == 0 and doc["license_files"][0]["licenses"][0]["spdx"] == "MIT"
+
+
+# No program from the audited repo ever runs: every config knob that makes git run one points at a
+# canary that would leave a file behind.
+
+@dataclass(frozen=True)
+class Canary:
+    script: Path
+    marker: Path
+
+    def ran(self) -> bool:
+        return self.marker.exists()
+
+
+def _canary(tmp_path) -> Canary:
+    marker = tmp_path / "CANARY-RAN"
+    script = tmp_path / "canary.sh"
+    script.write_text(f"#!/bin/sh\necho \"$0 $*\" >> {marker}\ncat >/dev/null 2>&1\nexit 0\n")
+    script.chmod(0o755)
+    return Canary(script, marker)
+
+
+def _git_config(repo_dir, *pairs: tuple[str, str]) -> None:
+    import subprocess
+
+    for key, value in pairs:
+        subprocess.run(["git", "config", "--file", str(_git_dir(repo_dir) / "config"), key, value], check=True)
+
+
+def _git_dir(repo_dir) -> Path:
+    return repo_dir / ".git" if (repo_dir / ".git").is_dir() else repo_dir
+
+
+def test_repo_config_cannot_run_a_program(tmp_path, repo):
+    canary = _canary(tmp_path)
+    repo.commit("One", "2025-01-01 10:00:00", {
+        "LICENSE": MIT_TEXT, "README.md": card(), ".gitattributes": "* filter=evil diff=evil\n",
+        "model.safetensors": safetensors_bytes({"model.layers.0.mlp.up_proj.weight": (2, 2)})})
+    repo.commit("Two", "2025-01-02 10:00:00", {"LICENSE": MIT_TEXT + "\nMore.\n", "NOTICE": "x"})
+    script = str(canary.script)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for hook in ("pre-commit", "post-checkout", "post-index-change", "reference-transaction", "pre-auto-gc"):
+        (hooks / hook).write_bytes(canary.script.read_bytes())
+        (hooks / hook).chmod(0o755)
+    _git_config(repo.path, ("core.fsmonitor", script), ("core.hooksPath", str(hooks)), ("core.pager", script),
+                ("core.sshCommand", script), ("core.askPass", script), ("core.alternateRefsCommand", script),
+                ("filter.evil.smudge", script), ("filter.evil.clean", script), ("filter.evil.process", script),
+                ("filter.evil.required", "true"), ("diff.evil.textconv", script), ("diff.external", script),
+                ("gpg.program", script), ("log.showSignature", "true"), ("credential.helper", f"!{script}"),
+                ("uploadpack.packObjectsHook", script), ("pager.log", script), ("pager.cat-file", script),
+                ("core.repositoryformatversion", "1"), ("extensions.partialClone", "origin"),
+                ("remote.origin.url", str(tmp_path / "nowhere")), ("remote.origin.promisor", "true"),
+                ("remote.origin.uploadpack", script), ("protocol.allow", "always"))
+    # A missing blob makes git want the promisor remote: it must not even try.
+    first = repo.git("rev-list", "--max-parents=0", "HEAD").strip()
+    _object_file(repo, repo.git("rev-parse", f"{first}:LICENSE").strip()).unlink()
+    for fmt in ("json", "text"):
+        run, _doc = audit(repo.path) if fmt == "json" else (run_limited("scan", repo.path, timeout=60), None)
+        assert_contained(run)
+    run = run_limited("notice", repo.path, timeout=60)
+    assert_contained(run)
+    assert not canary.ran(), canary.marker.read_text()

@@ -34,7 +34,7 @@ def card_from_blob(blob: Blob) -> tuple[Card, str]:
     """The card a README blob holds, and its text ("" when it cannot be read as text)."""
     text = decode(blob.data) if blob.data is not None else None
     if text is None:
-        return Card(present=True, error="unreadable README"), ""
+        return Card(present=True, error=f"unreadable README ({blob.unreadable or 'binary content'})"), ""
     return parse_card(text), text
 
 

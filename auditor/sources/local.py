@@ -171,6 +171,7 @@ class GitSource:
         self.path = str(path)
         self.kind = "bare" if self._repo.bare else "git"
         self._git_dir = str(Path(self._repo.git_dir).resolve())
+        self.notes = _confine(path.resolve(), Path(self._git_dir), Path(self._repo.common_dir).resolve())
         self.revision = self._resolve(revision or "HEAD")
         self._cat: CatFile | None = None
         self._problems: dict[str, str] = {}  # object id -> note, in the order met
@@ -492,6 +493,54 @@ def _header_from(source: GitSource | FolderSource, entry) -> tuple[dict | None, 
             return read_safetensors_header(stream)
     except OSError as exc:
         return None, str(exc)
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _names_target(git_dir: Path, target: Path) -> bool:
+    """Whether a git dir outside the target is the target's own: a linked worktree's (its `gitdir`
+    file names the target's .git) or a submodule's (its core.worktree is the target). Both
+    back-pointers live in the other repository, which the audited tree cannot write."""
+    back = read_regular(git_dir / "gitdir", limit=4096)
+    if back.data is not None:
+        named = Path(os.fsdecode(back.data.strip()))
+        if (git_dir / named).resolve() == target / ".git":
+            return True
+    config = read_regular(git_dir / "config", limit=1 << 20)
+    if config.data is not None:
+        try:
+            worktree = subprocess.run(
+                ["git", "config", "--file", str(git_dir / "config"), "--get", "core.worktree"],
+                capture_output=True, env=_git_env(), check=False, timeout=30).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if worktree and (git_dir / os.fsdecode(worktree)).resolve() == target:
+            return True
+    return False
+
+
+def _confine(target: Path, git_dir: Path, common_dir: Path) -> list[str]:
+    """Refuse a repository that is not the target's: a `.git` file or link (or a `commondir`) that
+    points at another repository outside it would audit that one under the target's name.
+    Returns notes on what is allowed but read from outside (alternate object stores)."""
+    if not _within(git_dir, target) and not _names_target(git_dir, target):
+        raise AuditorError(f"{target}: its .git points at a repository outside the target that is not its "
+                           "worktree or submodule; audit that repository directly if it is the one meant")
+    if _within(git_dir, target) and not _within(common_dir, target):
+        raise AuditorError(f"{target}: its git directory's commondir points outside the target")
+    notes = []
+    alternates = read_regular(common_dir / "objects" / "info" / "alternates", limit=1 << 20)
+    if alternates.data is not None and _within(common_dir, target):
+        for line in alternates.data.decode("utf-8", "surrogateescape").splitlines():
+            if line.strip() and not line.startswith("#"):
+                store = (common_dir / "objects" / line.strip()).resolve()
+                if not _within(store, target):
+                    notes.append("objects/info/alternates: some objects may be read from an object store "
+                                 "outside the target (a clone made with --shared or --reference)")
+                    break
+    return notes
 
 
 def open_local(path: Path, revision: str | None) -> GitSource | FolderSource:
