@@ -16,7 +16,7 @@ import click
 from auditor import __version__
 from auditor.errors import AuditorError
 from auditor.escape import dump_json, printable
-from auditor.reports import FORMATS, SUFFIXES, render
+from auditor.reports import FORMATS, format_for, render
 
 # Commands import what they need when they run, so that each pays only for its own start-up.
 
@@ -114,7 +114,7 @@ def _output_targets(outputs: tuple[str, ...], fmt: str) -> list[tuple[Path | Non
             continue
         path = Path(name)
         _check_writable(path)
-        targets.append((path, chosen if forced else SUFFIXES.get(path.suffix.lower(), fmt)))
+        targets.append((path, chosen if forced else format_for(path, fmt)))
     return targets
 
 

@@ -476,6 +476,8 @@ class Facts:
     paths: frozenset[str] = frozenset()  # files known to exist at the revision: license files, card, model files
     datasets: tuple[Dataset, ...] = ()  # the card's `datasets:` with their terms
     weight_comparisons: tuple[WeightComparison, ...] = ()  # --compare-with, in the order given
+    code_files: tuple[LicenseFile, ...] = ()  # source files carrying their own license or copyright header
+    architectures: tuple[str, ...] = ()  # config.json `architectures`
 
 
 @dataclass(frozen=True)

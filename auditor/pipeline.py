@@ -126,7 +126,8 @@ def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
     keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses}
     lineage = infer_lineage(facts.card, facts.card_path, facts.readme_text, files, found, layout, keys)
     paths = files.paths | {lf.path for lf in facts.license_files} | ({facts.card_path} if facts.card_path else set())
-    return replace(facts, lineage=tuple(lineage), layout=layout, notes=files.notes, paths=frozenset(paths))
+    return replace(facts, lineage=tuple(lineage), layout=layout, notes=files.notes, paths=frozenset(paths),
+                   architectures=files.architectures)
 
 
 def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None) -> Facts:
@@ -155,7 +156,8 @@ def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | 
     facts = Facts(target=target, card=timeline.card, card_path=timeline.card_path,
                   license_files=timeline.license_files, timeline=timeline.events, gaps=timeline.gaps,
                   readme_text=timeline.card_text, readme_facts=timeline.readme_facts,
-                  header_losses=timeline.header_losses, unmarked_changes=timeline.unmarked_changes)
+                  header_losses=timeline.header_losses, unmarked_changes=timeline.unmarked_changes,
+                  code_files=timeline.code_headers)
     return _with_lineage(facts, source, timeline.license_keys_seen)
 
 

@@ -58,6 +58,7 @@ class TimelineResult:
     unmarked_changes: tuple[UnmarkedChange, ...]
     license_keys_seen: frozenset[str]  # every license identified in any version of any license file
     weights_seen: bool = False  # weight files were uploaded somewhere in the history
+    code_headers: tuple[LicenseFile, ...] = ()  # source files with a license or copyright header, at the last commit
 
 
 def items_of(facts: TextFacts, license_file: bool = True) -> Items:
@@ -390,4 +391,6 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
                               for path, commit in sorted(walk.modified.items())
                               if _has_header(walk.headers[path]) and "change-notice" not in walk.headers[path].markers),
                           license_keys_seen=frozenset(walk.keys_seen),
-                          weights_seen=bool(weight_commits))
+                          weights_seen=bool(weight_commits),
+                          code_headers=tuple(LicenseFile(path, header) for path, header in sorted(walk.headers.items())
+                                             if _has_header(header)))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 
 from auditor.escape import printable_all
 from auditor.model import Audit
@@ -17,11 +18,19 @@ _RENDERERS = {
     "markdown": ("auditor.reports.markdown", "render_markdown"),
     "junit": ("auditor.reports.junit", "render_junit"),
     "codequality": ("auditor.reports.codequality", "render_codequality"),
+    "cyclonedx": ("auditor.reports.cyclonedx", "render_cyclonedx"),
 }
 FORMATS = tuple(sorted(_RENDERERS))
 # --output PATH picks its format by suffix.
 SUFFIXES = {".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".sarif": "sarif", ".md": "markdown",
             ".xml": "junit"}
+
+
+def format_for(path: Path, default: str) -> str:
+    """The format an --output path's suffix asks for; `.cdx.json` is a CycloneDX BOM."""
+    if path.name.lower().endswith(".cdx.json"):
+        return "cyclonedx"
+    return SUFFIXES.get(path.suffix.lower(), default)
 
 
 def render(fmt: str, audit: Audit) -> str:
