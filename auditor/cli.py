@@ -70,8 +70,11 @@ def cli() -> None:
 @click.option("--compare-with", "compare_with", multiple=True, metavar="CANDIDATE",
               help="Compare the weights with this base (folder, working tree or hf://) from sampled slices, "
                    "and use the verdict as lineage evidence (repeatable).")
+@click.option("--lookup-bases", is_flag=True,
+              help="Also for local targets, read on the Hub the cards of the datasets the card names.")
 def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dirs: tuple[Path, ...],
-         revision: str | None, waivers: Path | None, offline: bool, compare_with: tuple[str, ...]) -> int:
+         revision: str | None, waivers: Path | None, offline: bool, compare_with: tuple[str, ...],
+         lookup_bases: bool) -> int:
     """Audit TARGET: a git working tree, a bare repo, a plain folder, or hf://org/name[@revision]."""
     from auditor.pipeline import Options, audit
     from auditor.reports.ci import github_annotations, log_summary
@@ -79,7 +82,8 @@ def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dir
     targets = _output_targets(outputs or ("-",), fmt)  # unwritable paths fail here, before the scan
     progress = _progress()
     result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, waivers=waivers,
-                                   offline=offline, progress=progress, compare_with=compare_with))
+                                   offline=offline, progress=progress, compare_with=compare_with,
+                                   lookup_bases=lookup_bases))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
     to_stdout = None

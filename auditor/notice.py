@@ -54,6 +54,26 @@ def _section(upstream: Upstream) -> tuple[list[str], list[str]]:
     return lines, todo
 
 
+def _datasets_section(audit: Audit) -> tuple[list[str], list[str]]:
+    """Credit for the training data whose license asks for it, and the generators' terms on outputs."""
+    lines: list[str] = []
+    todo: list[str] = []
+    for dataset in audit.facts.datasets:
+        label = f"{dataset.title} ({dataset.name})" if dataset.title and dataset.title != dataset.name else dataset.name
+        if dataset.attribution:
+            credit = dataset.credit or f"https://huggingface.co/datasets/{dataset.name}"
+            lines += [f"Trained on {label}, licensed under {dataset.license}: {credit}", ""]
+        for terms in dataset.generated_by:
+            if terms.prefix:
+                todo.append(f'Begin the model name with "{terms.prefix}": {label} holds outputs of {terms.generator} '
+                            f"({terms.clause}).")
+                continue
+            where = f" ({terms.url})" if terms.url else ""
+            lines += [f"{label} contains outputs of {terms.generator}; the {terms.name}{where} apply to them: "
+                      f"{terms.restriction}.", ""]
+    return (["== Training data ==", "", *lines] if lines else []), todo
+
+
 def plan_notice(audit: Audit) -> NoticePlan:
     resolution = resolve(audit.facts.lineage)
     lines = ["NOTICE", "",
@@ -70,4 +90,7 @@ def plan_notice(audit: Audit) -> NoticePlan:
                             "their licenses differ, so the notice cannot be written for them.")
     if not resolution.upstreams:
         lines += ["No upstream with attribution obligations was found.", ""]
+    data_lines, data_todo = _datasets_section(audit)
+    lines += data_lines
+    instructions += data_todo
     return NoticePlan(text="\n".join(lines).rstrip("\n") + "\n", instructions=tuple(instructions))

@@ -23,6 +23,7 @@ from auditor.locations import locate
 from auditor.model import Audit, Candidate, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.safeload import UnsafeDocument, read_capped
 from auditor.sources.base import Blob, Change
+from auditor.sources.dataset_cards import HubDatasetCards
 from auditor.sources.hub import HubSource, parse_target
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
 from auditor.waivers import REPO_FILE, apply_waivers, parse_waivers
@@ -35,6 +36,7 @@ class Options:
     fail_on: str = "error"
     waivers: Path | None = None  # in addition to the repo's own .auditor.yaml
     offline: bool = False  # hf:// targets: use only the cache
+    lookup_bases: bool = False  # read cards on the Hub for what the repo names (datasets), also for local targets
     today: datetime.date | None = None  # for waiver expiry; default: today in UTC
     progress: Callable[[int], None] | None = None  # called with the number of commits read so far
     compare_with: tuple[str, ...] = ()  # candidate bases whose sampled weights are compared (provenance)
@@ -55,7 +57,8 @@ def audit(target: str, options: Options = Options()) -> Audit:
         source = open_local(Path(target), options.revision)
     try:
         facts = _folder_facts(source) if isinstance(source, FolderSource) else _git_facts(source, options.progress)
-        facts = _with_datasets(facts, source, None)
+        lookup = HubDatasetCards(options.offline) if target.startswith("hf://") or options.lookup_bases else None
+        facts = _with_datasets(facts, source, lookup)
         repo_waivers = source.read_root_file(REPO_FILE)
         if isinstance(source, GitSource) and source.problems:
             # Objects git could not hand over (a partial clone, corruption): what they held is unaudited.

@@ -33,6 +33,7 @@ class HubStub:
         self.commits_page = commits_page
         self.tree_page = tree_page
         self._blobs: dict[str, bytes] = {}
+        self.datasets: dict[str, dict] = {}  # dataset repo id -> its card's front matter
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -48,6 +49,10 @@ class HubStub:
 
     def add(self, repo_id: str, path: Path) -> None:
         self.repos[repo_id] = path
+
+    def add_dataset(self, repo_id: str, card_data: dict) -> None:
+        """A dataset repo, answered by /api/datasets/org/name with its card metadata as the Hub does."""
+        self.datasets[repo_id] = card_data
 
     # -- git ----------------------------------------------------------------------------------
     @staticmethod
@@ -129,6 +134,8 @@ class HubStub:
                     return self.models(query)
                 if m := re.match(r"^/api/models/([^/]+/[^/]+)(?:/revision/([^/]+))?$", path):
                     return self.model_info(m[1], m[2] or "main")
+                if m := re.match(r"^/api/datasets/([^/]+/[^/]+)(?:/revision/([^/]+))?$", path):
+                    return self.dataset_info(m[1])
                 if m := re.match(r"^/api/models/([^/]+/[^/]+)/commits/(.+)$", path):
                     return self.commits(m[1], m[2], query)
                 if m := re.match(r"^/api/models/([^/]+/[^/]+)/tree/([^/]+)(/.*)?$", path):
@@ -163,6 +170,16 @@ class HubStub:
                 if (found := self._revision(repo_id, revision)) is None:
                     return
                 self._json({"_id": repo_id, "id": repo_id, "modelId": repo_id, "private": False, "sha": found[1]})
+
+            def dataset_info(self, repo_id: str) -> None:
+                stub.counts["dataset_info"] += 1
+                if repo_id in stub.errors:
+                    status, code = stub.errors[repo_id]
+                    return self._error(status, code, f"{repo_id}: access denied")
+                if repo_id not in stub.datasets:
+                    return self._error(404, "RepoNotFound", "Repository not found")
+                self._json({"_id": repo_id, "id": repo_id, "private": False, "sha": "d" * 40,
+                            "cardData": stub.datasets[repo_id]})
 
             def commits(self, repo_id: str, revision: str, query: dict) -> None:
                 stub.counts["commits"] += 1

@@ -131,3 +131,44 @@ def test_clean_fine_tune_with_permissive_credited_datasets_raises_nothing(repo):
     doc = scan(repo.path)
     assert doc["findings"] == [], [f["rule"] for f in doc["findings"]]
     assert [d["license"] for d in doc["datasets"]] == ["Apache-2.0", "ODC-By-1.0"]
+
+
+def test_notice_credits_the_data_and_names_the_generators_terms(repo):
+    from auditor.notice import plan_notice
+    from auditor.pipeline import audit
+
+    repo.commit("Upload", "2026-01-05 10:00:00", {
+        "README.md": model_card("cc-by-nc-4.0", ["tatsu-lab/alpaca", "HuggingFaceFW/fineweb", "OpenAssistant/oasst1"]),
+        "LICENSE": MIT_TEXT})
+    assert {"dataset-attribution-missing", "dataset-terms-restriction"} <= set(dataset_findings(scan(repo.path)))
+    plan = plan_notice(audit(str(repo.path)))
+    assert "Trained on FineWeb (HuggingFaceFW/fineweb), licensed under ODC-By-1.0" in plan.text
+    assert "OpenAI Terms of Use" in plan.text and "oasst1" not in plan.text
+    repo.commit("Add NOTICE", "2026-01-06 10:00:00", {"NOTICE": plan.text})
+    assert not dataset_findings(scan(repo.path))
+
+
+def test_dataset_card_on_the_hub_gives_the_license(repo, tmp_path, monkeypatch):
+    from hubstub import HubStub
+
+    repo.commit("Upload", "2026-01-05 10:00:00", {
+        "README.md": model_card("apache-2.0", ["acme/nc-chats", "acme/odd-data", "acme/gone"]),
+        "LICENSE": APACHE})
+    with HubStub() as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        hub.add_dataset("acme/nc-chats", {"license": "cc-by-nc-4.0", "pretty_name": "NC chats"})
+        hub.add_dataset("acme/odd-data", {"license": "other", "license_name": "acme-data-terms"})
+        assert [d["license"] for d in scan(repo.path)["datasets"]] == [None, None, None]  # no look-up by default
+        doc = scan(repo.path, lookup_bases=True)
+        chats, odd, gone = doc["datasets"]
+        assert (chats["license"], chats["terms_from"], chats["basis"]) == ("CC-BY-NC-4.0", "dataset-card", "fetched")
+        assert findings(doc, "dataset-license-conflict")[0]["subject"] == "acme/nc-chats"
+        assert odd["license"] is None and "acme-data-terms" in odd["note"]
+        assert gone["license"] is None
+        assert hub.counts["dataset_info"] == 3
+    # Offline, from the cache alone: the same answers without the Hub.
+    offline = scan(repo.path, lookup_bases=True, offline=True)
+    assert [d["license"] for d in offline["datasets"]] == ["CC-BY-NC-4.0", None, None]
