@@ -138,11 +138,13 @@ def _check_writable(path: Path) -> None:
 @click.option("--revision", help="Audit this revision instead of HEAD.")
 def notice(target: str, output: Path | None, revision: str | None) -> int:
     """Write the NOTICE text that meets the upstream obligations a scan of TARGET finds."""
-    from auditor.notice import plan_notice
+    from auditor.notice import NOTHING_TO_ATTRIBUTE, plan_notice
     from auditor.pipeline import Options, audit
 
     plan = plan_notice(audit(target, Options(revision=revision)))
-    if output:
+    if not plan.text:
+        _err(NOTHING_TO_ATTRIBUTE)
+    elif output:
         _write(output, printable(plan.text))
         _err(f"notice written to {output}")
     else:

@@ -331,6 +331,10 @@ class Candidate:
     license_ref: LicenseRef | None
     evidence: list[tuple[Clue, float]] = field(default_factory=list)
     order: int = 0  # catalog position, for a stable order among equals
+    checkpoint: str | None = None  # the catalogued checkpoint it resolved to, where one did
+    via: str | None = None  # the catalogued derivative whose own base this is (a chain of upstreams)
+    binds: bool | None = None  # set once upstreams are resolved: do its terms bind the repo
+    why: str = ""  # why it binds or not, for reports
 
     @property
     def license(self) -> str | None:
@@ -349,6 +353,7 @@ class Candidate:
             "upstream": self.upstream, "family": self.family, "relation": self.relation,
             "license": self.license_ref.to_dict() if self.license_ref else None,
             "confidence": self.confidence, "evidence": [e.to_dict() for e, _w in self.evidence],
+            "checkpoint": self.checkpoint, "via": self.via, "binds": self.binds, "why": self.why,
         }
 
     def add(self, clue: Clue, weight: float) -> None:
@@ -478,6 +483,7 @@ class Facts:
     weight_comparisons: tuple[WeightComparison, ...] = ()  # --compare-with, in the order given
     code_files: tuple[LicenseFile, ...] = ()  # source files carrying their own license or copyright header
     architectures: tuple[str, ...] = ()  # config.json `architectures`
+    weights: tuple[str, ...] = ()  # weight files (or their LFS pointers) at the revision: the repo redistributes them
 
 
 @dataclass(frozen=True)
@@ -492,11 +498,12 @@ class RuleInfo:
     params: dict[str, Any] = field(default_factory=dict)
 
     def finding(self, message: str, subject: str, evidence: tuple[Evidence, ...] = (),
-                severity: str | None = None, clause: str | None = None) -> Finding:
-        """`clause`: the license clause this finding rests on, listed before the rule's references."""
+                severity: str | None = None, clause: str | None = None, remediation: str | None = None) -> Finding:
+        """`clause`: the license clause this finding rests on, listed before the rule's references.
+        `remediation`: what to do for this finding in particular, instead of the rule's general advice."""
         references = (clause, *self.references) if clause else self.references
         return Finding(rule=self.id, severity=severity or self.severity, message=message, subject=subject,
-                       evidence=evidence, remediation=self.remediation, references=references)
+                       evidence=evidence, remediation=remediation or self.remediation, references=references)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -14,10 +14,12 @@ from auditor.facts.licensedb import reference_text
 from auditor.facts.upstreams import Upstream, resolve
 from auditor.model import Audit
 
+NOTHING_TO_ATTRIBUTE = "No upstream with attribution obligations was found: there is nothing to write."
+
 
 @dataclass(frozen=True)
 class NoticePlan:
-    text: str  # the file to add (NOTICE)
+    text: str  # the file to add (NOTICE); empty when there is nothing to attribute
     instructions: tuple[str, ...]  # what the file cannot do: README lines, texts to fetch
 
 
@@ -25,9 +27,11 @@ def _section(upstream: Upstream) -> tuple[list[str], list[str]]:
     info = upstream.license
     lines = [f"== {upstream.label}: {info.name} ==", ""]
     todo: list[str] = []
-    holder = upstream.family.copyright if upstream.family else None
-    if holder and info.obligation("retain-copyright"):
-        lines += [f"Copyright (c) {holder}", ""]
+    ships = upstream.ships
+    if ships and ships.copyright and info.obligation("retain-copyright"):
+        lines += [*ships.copyright, ""]  # verbatim, as the upstream ships them
+    if ships and ships.notice and info.obligation("propagate-notice"):
+        lines += [ships.notice.rstrip("\n"), ""]
     if info.notice and info.obligation("notice-string"):
         lines += [info.notice, ""]
     restrictions = info.obligation("use-restrictions")
@@ -75,7 +79,7 @@ def _datasets_section(audit: Audit) -> tuple[list[str], list[str]]:
 
 
 def plan_notice(audit: Audit) -> NoticePlan:
-    resolution = resolve(audit.facts.lineage)
+    resolution = resolve(audit.facts)
     lines = ["NOTICE", "",
              "This model is derived from the upstream models below. Their licenses require the notices,",
              "references and texts that follow.", ""]
@@ -88,9 +92,9 @@ def plan_notice(audit: Audit) -> NoticePlan:
         names = ", ".join(c.upstream or "?" for c in alternatives)
         instructions.append(f"Declare which of {names} the model derives from (base_model in the card): "
                             "their licenses differ, so the notice cannot be written for them.")
-    if not resolution.upstreams:
-        lines += ["No upstream with attribution obligations was found.", ""]
     data_lines, data_todo = _datasets_section(audit)
-    lines += data_lines
     instructions += data_todo
+    if not resolution.upstreams and not data_lines:
+        return NoticePlan(text="", instructions=tuple(instructions))
+    lines += data_lines
     return NoticePlan(text="\n".join(lines).rstrip("\n") + "\n", instructions=tuple(instructions))

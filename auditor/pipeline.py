@@ -11,14 +11,15 @@ from auditor import __version__
 from auditor.engine import load_rules, run_checks
 from auditor.errors import AuditorError
 from auditor.facts.card import card_from_blob
+from auditor.facts.catalog import find_checkpoint
 from auditor.facts.datasets import CardLookup, read_datasets
 from auditor.facts.layout import best_layout, structure
-from auditor.facts.lineage import find_checkpoint, infer_lineage, license_ref
+from auditor.facts.lineage import infer_lineage, license_ref
 from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD, CODE, path_rules
 from auditor.facts.text import header_facts, text_facts
 from auditor.facts.timeline import build_timeline
-from auditor.facts.upstreams import MIN_CONFIDENCE
+from auditor.facts.upstreams import MIN_CONFIDENCE, stamp_verdicts
 from auditor.locations import locate
 from auditor.model import Audit, Candidate, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.safeload import UnsafeDocument, read_capped
@@ -70,6 +71,7 @@ def audit(target: str, options: Options = Options()) -> Audit:
         source.close()
     if options.compare_with:
         facts = _with_weight_evidence(facts, target, options)
+        stamp_verdicts(facts)  # weight evidence can change what binds
     if repo_waivers is not None:
         # The audited repo's own file must not stop an audit of it: a broken one is noted and ignored.
         try:
@@ -129,8 +131,10 @@ def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
     keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses}
     lineage = infer_lineage(facts.card, facts.card_path, facts.readme_text, files, found, layout, keys)
     paths = files.paths | {lf.path for lf in facts.license_files} | ({facts.card_path} if facts.card_path else set())
-    return replace(facts, lineage=tuple(lineage), layout=layout, notes=files.notes, paths=frozenset(paths),
-                   architectures=files.architectures)
+    facts = replace(facts, lineage=tuple(lineage), layout=layout, notes=files.notes, paths=frozenset(paths),
+                    architectures=files.architectures, weights=files.weights)
+    stamp_verdicts(facts)
+    return facts
 
 
 def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None) -> Facts:

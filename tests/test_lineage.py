@@ -69,7 +69,7 @@ def test_yi_like_index_with_ln1_ln2_is_renamed_llama_architecture(repo):
         "README.md": card("license: other\nlicense_name: yi-license\nlicense_link: LICENSE"),
         "config.json": config_json("LlamaForCausalLM", "llama", hidden_size=7168, intermediate_size=20480,
                                    num_hidden_layers=60, num_attention_heads=56, num_key_value_heads=8,
-                                   vocab_size=64001),
+                                   vocab_size=96000),  # not Yi-34B's vocab, even extended
         "model.safetensors.index.json": index_json(names),
     })
     doc = scan(repo.path)

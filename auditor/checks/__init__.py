@@ -21,6 +21,7 @@ CHECKS: dict[str, Check] = {
     "undisclosed-base-model": lineage.undisclosed_base_model,
     "renamed-tensors": lineage.renamed_tensors,
     "base-model-not-confirmed": lineage.base_model_not_confirmed,
+    "upstream-unresolved": lineage.upstream_unresolved,
     "upstream-license-missing": upstream.upstream_license_missing,
     "upstream-copyright-missing": upstream.upstream_copyright_missing,
     "upstream-notice-missing": upstream.upstream_notice_missing,

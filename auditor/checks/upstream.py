@@ -41,7 +41,7 @@ def _finding(rule: RuleInfo, facts: Facts, upstream: Upstream, message: str, cla
 
 
 def _upstreams(facts: Facts, kind: str) -> Iterator[tuple[Upstream, object]]:
-    for upstream in resolve(facts.lineage).upstreams:
+    for upstream in resolve(facts).upstreams:
         obligation = upstream.license.obligation(kind)
         if obligation is not None:
             yield upstream, obligation
@@ -56,7 +56,7 @@ def upstream_license_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
                        f"{upstream.label} is under the {upstream.license.name}, which requires a copy of its text "
                        f"with the model; no license file, NOTICE or license folder carries it.{where}",
                        obligation.clause)
-    for alternatives in resolve(facts.lineage).open_questions:
+    for alternatives in resolve(facts).open_questions:
         options = "; ".join(f"{c.upstream} ({spdx_for_key(c.license)})" for c in alternatives)
         yield rule.finding(
             f"The weights match checkpoints under different licenses ({options}); nothing in the repo settles "
@@ -64,16 +64,31 @@ def upstream_license_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
             subject=alternatives[0].family or alternatives[0].upstream or "?", severity="info")
 
 
+def _retained(line: str, holder: str | None, statements: list[str], holders: list[str]) -> bool:
+    """The repo keeps the upstream's copyright line: the same statement, or a line naming its holder."""
+    wanted = phrase(line)
+    if any(wanted in phrase(statement) for statement in statements):
+        return True
+    return bool(holder) and any(holder.lower() in h for h in holders)
+
+
 def upstream_copyright_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
-    holders = [h.lower() for _p, f in _texts(facts) for c in f.copyrights for h in c.holders]
+    """Only the copyright lines the upstream really ships are asked for, each quoted verbatim."""
+    copyrights = [c for _p, f in _texts(facts) for c in f.copyrights]
+    statements = [c.statement for c in copyrights]
+    holders = [h.lower() for c in copyrights for h in c.holders]
     for upstream, obligation in _upstreams(facts, "retain-copyright"):
-        holder = upstream.family.copyright if upstream.family else None
-        if not holder or any(holder.lower() in h for h in holders):
-            continue
-        yield _finding(rule, facts, upstream,
-                       f"{upstream.label} ({upstream.license.name}) requires its copyright notices to be retained; "
-                       f"no copyright line naming {holder} is in the repo's license files or README.",
-                       obligation.clause)
+        ships = upstream.ships
+        holder = upstream.family.holder if upstream.family else None
+        for line in ships.copyright if ships else ():
+            if _retained(line, holder, statements, holders):
+                continue
+            yield rule.finding(
+                f"{upstream.label} ({upstream.license.name}) requires its copyright notices to be retained; its "
+                f"own repo ships \"{line}\", and no license file or README line here carries it.",
+                subject=upstream.label, evidence=_evidence(facts, upstream), clause=obligation.clause,
+                remediation=f"Keep the upstream's copyright line verbatim in LICENSE or NOTICE: \"{line}\" "
+                            f"(as {ships.source}). `auditor notice` writes it.")
 
 
 def upstream_notice_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
@@ -103,7 +118,7 @@ def declared_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]
     declared_key = hf_licenses().get(declared)
     if not declared_key:
         return  # missing, unknown or `other`: license-metadata-invalid speaks to that
-    for upstream in resolve(facts.lineage).upstreams:
+    for upstream in resolve(facts).upstreams:
         key = upstream.license.key
         category = upstream.license.category or scancode_category(key)
         if compatible(key, category, declared_key):

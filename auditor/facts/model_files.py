@@ -3,9 +3,11 @@ adapter_config.json, safetensors headers and index files, and modeling code as t
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.facts.paths import path_rules
 from auditor.facts.tensors import MAX_NAME_LENGTH, MAX_TENSORS, Shape, TensorInventory, read_index, usable_name
 from auditor.facts.text import decode
 from auditor.safeload import Limits, UnsafeDocument, load_json
@@ -27,6 +29,7 @@ class ModelFiles:
     adapter_base: str | None = None
     tensors: TensorInventory = TensorInventory({}, ())
     code: tuple[tuple[str, str], ...] = ()  # (path, text) of modeling code, never executed
+    weights: tuple[str, ...] = ()  # weight files (or LFS pointers to them) at the revision
     notes: tuple[str, ...] = ()
     paths: frozenset[str] = frozenset()  # every lineage-relevant file at the revision
 
@@ -164,5 +167,6 @@ def read_model_files(source) -> ModelFiles:
         config=config, architectures=architectures, model_type=model_type, quantized=quantized,
         auto_map=auto_map, vocab_size=vocab_size, tokens=frozenset(tokens), adapter_base=adapter_base,
         tensors=TensorInventory(names, tuple(sources)), code=code,
+        weights=tuple(sorted(p for p in entries if path_rules().weights.search(posixpath.basename(p)))),
         notes=tuple(notes), paths=frozenset(entries),
     )

@@ -62,8 +62,9 @@ class PathRules:
         return self.named_license(path) or bool(facts.licenses or facts.markers)
 
     def is_lineage(self, path: str) -> bool:
-        """Read at the revision to infer lineage: config, tokenizer, adapter, tensor headers, code."""
-        return any(pattern.search(path) for pattern in self.lineage)
+        """Read (or, for weights, listed) at the revision to infer lineage: config, tokenizer, adapter,
+        tensor headers, code, and which weight files the repo redistributes."""
+        return bool(self.weights.search(posixpath.basename(path))) or any(p.search(path) for p in self.lineage)
 
 
 @lru_cache(maxsize=1)

@@ -75,7 +75,7 @@ def _upstreams(audit) -> tuple[dict[str, Any], ...]:
     """The upstreams whose terms bind, and unsettled alternatives, for the summary."""
     from auditor.facts.upstreams import resolve
 
-    resolution = resolve(audit.facts.lineage)
+    resolution = resolve(audit.facts)
     rows = [(u.candidate, True) for u in resolution.upstreams]
     rows += [(c, False) for alternatives in resolution.open_questions for c in alternatives]
     return tuple({"upstream": c.upstream, "family": c.family,

@@ -116,13 +116,13 @@ def _subject_of(audit: Audit, finding: Finding) -> str | None:
 
 def _ancestors(audit: Audit) -> list[Candidate]:
     """The upstreams whose terms bind, then the alternatives nothing in the repo settles."""
-    resolution = resolve(audit.facts.lineage)
+    resolution = resolve(audit.facts)
     chosen = [u.candidate for u in resolution.upstreams]
     return chosen + [c for group in resolution.open_questions for c in group if c not in chosen]
 
 
 def _unsettled(audit: Audit, candidate: Candidate) -> bool:
-    return any(candidate in group for group in resolve(audit.facts.lineage).open_questions)
+    return any(candidate in group for group in resolve(audit.facts).open_questions)
 
 
 def _ancestor_name(candidate: Candidate) -> str:
