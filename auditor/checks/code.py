@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.facts.catalog import family_by_id
+from auditor.facts.upstreams import licensor_own
 from auditor.model import Evidence, Facts, Finding, RuleInfo
 
 
@@ -19,7 +21,11 @@ def code_notice_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
             clause="Apache-2.0 4(c): retain, in the Source form of any Derivative Works, all copyright, patent, "
                    "trademark, and attribution notices",
         )
+    # The licensor's own repo edits its own files: those are not modifications of someone else's work.
+    own_holders = [(family_by_id(f).holder or "").lower() for f in licensor_own(facts)]
     for change in facts.unmarked_changes:
+        if any(holder and holder in change.header.lower() for holder in own_holders):
+            continue
         commit = change.commit
         yield rule.finding(
             f"{change.path} keeps an upstream header ({change.header}) but was modified in {commit.sha[:12]} "

@@ -40,8 +40,8 @@ _HUB_ID = re.compile(r"(?<![\w./:-])([A-Za-z0-9][\w.-]{1,95}/[A-Za-z0-9][\w.-]{1
 _BASE_PHRASE = re.compile(
     r"\b(?:based\s+on|built\s+(?:on|upon|from)|fine-?tuned\s+(?:from|on|version\s+of)|fine-?tune\s+of|"
     r"derived\s+from|distilled\s+from|trained\s+from|continued\s+pre-?training\s+of|initiali[sz]ed\s+from|"
-    r"merge\s+of|quanti[sz]ed\s+(?:version\s+)?of|quanti[sz]ation\s+of|fork\s+of|version\s+of)\s+"
-    r"(?:the\s+|an?\s+)?[\[`*\"']*([A-Za-z0-9][\w./:-]{2,150})", re.IGNORECASE)
+    r"merge\s+of|quanti[sz]ed\s+(?:version\s+)?of|quanti[sz]ation\s+of|fork\s+of|version\s+of)"
+    r"(?:\s+(?:base\s+)?model)?\s*:?\s+(?:the\s+|an?\s+)?[\[`*\"']*([A-Za-z0-9][\w./:-]{2,150})", re.IGNORECASE)
 _SIZE_WORD = re.compile(r"\d+(\.\d+)?[bm]\b|\d+x\d+b", re.IGNORECASE)
 
 
@@ -150,7 +150,8 @@ class _Candidates:
     def get(self, upstream: str | None, family: Family | None, relation: str, license_key: str | None,
             checkpoint: Checkpoint | None = None, position: int | None = None) -> Candidate:
         family_id = family.id if family else None
-        key = ((checkpoint.name if checkpoint else upstream or "").lower(), family_id)
+        name = (checkpoint.name if checkpoint else upstream or "").lower()
+        key = (name, None if name else family_id)
         if key not in self.by_key:
             self.by_key[key] = Candidate(
                 upstream, family_id, relation, license_ref(license_key),
@@ -167,6 +168,8 @@ def _declare(found: _Candidates, repo_id: str, relation: str, source: str, path:
     """A declared base, resolved by the fallback steps; without a license when none resolves it."""
     match: IdMatch | None = resolve_id(repo_id)
     if match is not None and match.checkpoint is not None:
+        if match.confidence == 1.0:  # a bare checkpoint name is named by its catalogued id
+            repo_id = next((r for r in match.checkpoint.repos if r.lower().endswith(repo_id.lower())), repo_id)
         candidate = found.get(repo_id, match.family, relation, match.checkpoint.license, match.checkpoint, -1)
         note = "" if match.confidence == 1.0 else f" ({match.detail})"
         add_evidence(candidate, source, path, f"{detail}{note}", weight * match.confidence)
@@ -210,7 +213,7 @@ def _declared(found: _Candidates, card: Card, card_path: str | None, readme: str
         value = name_or_path.strip()
         if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", value):
             _declare(found, value, "finetune", "name_or_path", "config.json", f"_name_or_path: {value}",
-                     WEIGHTS["name_or_path"], Card())
+                     WEIGHTS["name_or_path"], card)
         else:
             match = resolve_id(value.rstrip("/").rsplit("/", 1)[-1])
             if match is not None and match.checkpoint is not None:
@@ -233,6 +236,9 @@ def _inferred(found: _Candidates, files: ModelFiles, structure: Structure | None
     # Llama 3.1 8B is Llama 3 8B with a longer context.
     tolerant = not any(_signature(files.config, c.config, tolerant=False) is not None
                        for f in families for c in f.checkpoints if c.config)
+    # and then only the closest: Llama 3.1 8B with 8 added tokens, not Llama 3 8B with a longer context too.
+    fewest = min((len(notes) for f in families for c in f.checkpoints if c.config
+                  and (notes := _signature(files.config, c.config, tolerant)) is not None), default=0)
     matched: set[str] = set()
     for family in families:
         by_arch = arch_names & {a.lower() for a in family.architectures}
@@ -241,6 +247,8 @@ def _inferred(found: _Candidates, files: ModelFiles, structure: Structure | None
             if not checkpoint.config:
                 continue  # a derivative catalogued by id: its sizes are its base's
             notes = _signature(files.config, checkpoint.config, tolerant=tolerant)
+            if notes is not None and len(notes) > fewest:
+                notes = None
             by_config = notes is not None and bool(by_arch or by_type)
             by_sizes = notes is not None and unknown_arch and len(checkpoint.config) >= 5
             comparable = {k: v for k, v in checkpoint.config.items() if k in dims}

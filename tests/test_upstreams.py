@@ -1,0 +1,165 @@
+"""Upstreams that never slip through: declared bases resolve or are reported, obligations only for what
+the upstream ships, the licensor's own repo, disclosure as a word. Each test builds the repo in code."""
+
+from __future__ import annotations
+
+from helpers import MIT_TEXT, SHARED, card, config_json, findings, run_cli, safetensors_bytes, scan
+
+LICENSES = SHARED / "licenses"
+LLAMA31_8B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
+                  num_key_value_heads=8, vocab_size=128256, max_position_embeddings=131072)
+MISTRAL_7B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
+                  num_key_value_heads=8, vocab_size=32000)
+TINY_WEIGHTS = safetensors_bytes({"w": (2, 2)})
+
+
+def rules_of(doc: dict) -> set[str]:
+    return {f["rule"] for f in doc["findings"]}
+
+
+def binding(doc: dict) -> list[dict]:
+    return [c for c in doc["lineage"] if c["binds"]]
+
+
+def test_alias_id_resolves_through_the_family_and_size_it_names(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0\nbase_model: meta-llama/Meta-Llama-3.1-70B-Instruct"),
+        "model.safetensors": TINY_WEIGHTS})
+    doc = scan(repo.path)
+    [llama] = binding(doc)
+    assert (llama["upstream"], llama["checkpoint"]) == ("meta-llama/Meta-Llama-3.1-70B-Instruct",
+                                                        "meta-llama/Llama-3.1-70B")
+    assert "names Llama 3.1 and 70b" in llama["evidence"][0]["detail"] and llama["confidence"] == 0.95
+    assert {"upstream-license-missing", "upstream-notice-missing", "declared-license-conflict",
+            "use-restrictions-missing"} <= rules_of(doc)
+    assert not findings(doc, "upstream-unresolved")
+
+
+def test_hub_url_in_card_and_readme_names_the_id(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: llama3.1\nbase_model: https://huggingface.co/meta-llama/Llama-3.1-8B")
+        + "Weights from [the base](https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct).\n"})
+    doc = scan(repo.path)
+    [llama] = binding(doc)
+    assert llama["checkpoint"] == "meta-llama/Llama-3.1-8B" and llama["license"]["key"] == "llama-3.1-license-2024"
+    assert {"base_model: https://huggingface.co/meta-llama/Llama-3.1-8B",
+            "names meta-llama/Llama-3.1-8B-Instruct"} <= {e["detail"] for e in llama["evidence"]}
+
+
+def test_extended_vocab_and_longer_context_still_match_the_signature(repo):
+    sizes = {**LLAMA31_8B, "vocab_size": 128264, "torch_dtype": "float16"}
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0") + "Our model.\n",
+        "config.json": config_json("LlamaForCausalLM", "llama", **sizes), "model.safetensors": TINY_WEIGHTS})
+    doc = scan(repo.path)
+    best = doc["lineage"][0]
+    assert best["checkpoint"] == "meta-llama/Llama-3.1-8B" and best["confidence"] >= 0.8
+    assert any("128256 + 8 added tokens" in e["detail"] for e in best["evidence"])
+    assert findings(doc, "undisclosed-base-model") and findings(doc, "declared-license-conflict")
+
+
+def test_readme_named_base_resolves(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0") + "This model is built on Qwen2.5-7B-Instruct with our data.\n"})
+    doc = scan(repo.path)
+    [qwen] = binding(doc)
+    assert qwen["checkpoint"] == "Qwen/Qwen2.5-7B" and qwen["evidence"][0]["source"] == "readme"
+    [copyright_missing] = findings(doc, "upstream-copyright-missing")
+    assert '"Copyright 2024 Alibaba Cloud"' in copyright_missing["remediation"]
+
+
+def test_unresolvable_base_is_reported_never_dropped(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0\nbase_model: acme-labs/secret-sauce-v2"), "LICENSE": MIT_TEXT})
+    [info] = findings(scan(repo.path), "upstream-unresolved")
+    assert info["severity"] == "info" and info["subject"] == "acme-labs/secret-sauce-v2"
+    assert "not in the catalog" in info["message"] and "A reviewer must check its license" in info["message"]
+    repo.commit("Add weights", "2025-01-02 10:00:00", {"model.safetensors": TINY_WEIGHTS})
+    doc = scan(repo.path)
+    [warning] = findings(doc, "upstream-unresolved")
+    assert warning["severity"] == "warning" and "redistributes weights" in warning["message"]
+    [entry] = [c for c in doc["lineage"] if c["upstream"] == "acme-labs/secret-sauce-v2"]
+    assert entry["binds"] is False and "upstream-unresolved" in entry["why"]
+
+
+def test_card_license_resolves_an_uncatalogued_base(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: llama3.1\nbase_model: someone/my-private-finetune"),
+        "model.safetensors": TINY_WEIGHTS})
+    doc = scan(repo.path)
+    [base] = binding(doc)
+    assert base["license"]["key"] == "llama-3.1-license-2024" and base["family"] == "llama-3.1"
+    assert "the card's license: llama3.1 is the license of Llama 3.1" in base["evidence"][0]["detail"]
+    assert not findings(doc, "upstream-unresolved") and findings(doc, "upstream-notice-missing")
+
+
+def test_upstream_that_ships_no_copyright_line_is_not_asked_for_one(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0\nbase_model: mistralai/Mistral-7B-v0.1") + "# Mistral 7B tuned\n",
+        "LICENSE": (LICENSES / "apache-2.0.txt").read_text(),
+        "config.json": config_json("MistralForCausalLM", "mistral", **MISTRAL_7B)})
+    doc = scan(repo.path)
+    assert not [f for f in doc["findings"] if f["severity"] != "info"]
+    result = run_cli("notice", str(repo.path))
+    assert "Copyright" not in result.stdout.split("Apache License")[0]  # nothing invented above the text
+    assert "DeepSeek" not in result.stdout
+
+
+def test_copyright_remediation_quotes_the_upstream_line_never_deepseek(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: mit\nbase_model: microsoft/phi-4"), "LICENSE": MIT_TEXT})
+    [missing] = findings(scan(repo.path), "upstream-copyright-missing")
+    assert '"Copyright (c) Microsoft Corporation."' in missing["message"]
+    assert "Copyright (c) Microsoft Corporation." in missing["remediation"] and "DeepSeek" not in missing["remediation"]
+    notice = run_cli("notice", str(repo.path)).stdout
+    assert "Copyright (c) Microsoft Corporation.\n" in notice and "DeepSeek" not in notice
+
+
+def test_notice_with_nothing_to_attribute_is_one_line(repo, tmp_path):
+    repo.commit("Upload", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    out = tmp_path / "NOTICE"
+    result = run_cli("notice", str(repo.path), "--output", str(out))
+    assert result.returncode == 0 and result.stdout == "" and not out.exists()
+    assert result.stderr.strip().count("\n") == 0 and "nothing to write" in result.stderr
+
+
+MODELING = ("# Copyright 2023 DeepSeek-AI and The HuggingFace Inc. team. All rights reserved.\n"
+            "# Licensed under the MIT License.\n\nclass DeepseekV3ForCausalLM:\n    pass\n")
+
+
+def test_the_licensors_own_code_repo_is_not_a_derivative_of_its_models(repo):
+    repo.commit("Initial release", "2025-01-01 10:00:00", {
+        "README.md": "---\nlicense: mit\n---\n# DeepSeek-V3\n\nWeights: "
+                     "https://huggingface.co/deepseek-ai/DeepSeek-V3 and deepseek-ai/DeepSeek-R1. "
+                     "Fine-tuned from DeepSeek-V3-Base.\n",
+        "LICENSE": "MIT License\n\nCopyright (c) 2023 DeepSeek\n\n" + MIT_TEXT.split("\n", 2)[2],
+        "modeling_deepseek.py": MODELING})
+    repo.commit("Speed up attention", "2025-02-01 10:00:00", {"modeling_deepseek.py": MODELING + "FAST = True\n"})
+    doc = scan(repo.path)
+    assert [f["rule"] for f in doc["findings"]] == []
+    assert doc["lineage"] and all(c["binds"] is False for c in doc["lineage"])
+    assert all("Copyright (c) 2023 DeepSeek" in c["why"] and "licensor" in c["why"] for c in doc["lineage"])
+
+
+def test_a_derivative_carrying_the_upstream_license_is_still_a_derivative(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: mit\nbase_model: deepseek-ai/DeepSeek-R1"),
+        "LICENSE": "MIT License\n\nCopyright (c) 2023 DeepSeek\n\n" + MIT_TEXT.split("\n", 2)[2],
+        "model.safetensors": TINY_WEIGHTS})
+    [r1] = binding(scan(repo.path))
+    assert r1["upstream"] == "deepseek-ai/DeepSeek-R1" and r1["why"] == "declared by the repo"
+
+
+def test_disclosure_is_a_word_whatever_the_separators(repo):
+    config = config_json("LlamaForCausalLM", "llama", hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
+                         num_attention_heads=32, num_key_value_heads=8, vocab_size=128256)
+    for number, (body, disclosed) in enumerate((
+            ("# Tiny chat\n\nTrained from llama_3.2 1B.\n", True),
+            ("# Tiny chat\n\nA Llama-3.2 fine-tune.\n", True),
+            ("# Tiny chat\n\nBased on Meta's Llama 3.2.\n", True),
+            ("# Tiny chat\n\nServe it with ollama-3.2 or newer.\n", False),  # a substring of another word
+            ("# Llama-3.2-1B-Instruct\n\nUploaded for convenience.\n", False),  # a mirror's title only
+    )):
+        repo.commit(f"Card {number}", f"2025-01-0{number + 1} 10:00:00", {
+            "README.md": "---\nlicense: llama3.2\n---\n" + body, "config.json": config})
+        assert bool(findings(scan(repo.path), "undisclosed-base-model")) is not disclosed, body
