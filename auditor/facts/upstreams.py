@@ -7,12 +7,13 @@ license text the repo itself carries or once carried, else by all alternatives a
 license; otherwise it stays open and is reported as such instead of guessed.
 
 A repo published by the licensor itself is not a derivative of its own models: its Hub organisation
-publishes the family, or (with no weights in the repo and no declared base) its own license file
-names the family's licensor as the copyright holder.
+publishes the family, or (with no model files or weights in the repo and no declared base) its own
+top-level LICENSE names the family's licensor as the copyright holder.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from auditor.facts.catalog import Family, Ships, family_by_id, find_checkpoint
@@ -21,6 +22,8 @@ from auditor.facts.phrases import LicenseInfo, defined_licenses
 from auditor.model import Candidate, Facts
 
 MIN_CONFIDENCE = 0.8
+_OWN_LICENSE = re.compile(r"^(licen[cs]e|copying)([-._ ][^/]*)?$", re.IGNORECASE)  # top-level, not NOTICE
+_MODEL_FILES = ("config", "hyperparameters", "tensors", "tokenizer", "adapter_config", "name_or_path")
 _DECLARING = ("card", "adapter_config", "readme", "name_or_path")
 
 
@@ -64,9 +67,12 @@ def licensor_own(facts: Facts) -> dict[str, str]:
     """family id -> why the repo is judged that family's licensor's own."""
     own: dict[str, str] = {}
     org = facts.target.path.split("/", 1)[0].lower() if facts.target.kind == "hub" else None
-    top_holders = [(lf.path, c.statement, h.lower()) for lf in facts.license_files if "/" not in lf.path
+    top_holders = [(lf.path, c.statement, h.lower()) for lf in facts.license_files if _OWN_LICENSE.match(lf.path)
                    for c in lf.facts.copyrights for h in c.holders]
-    no_weights = not facts.weights and not facts.card.base_model
+    # Only a repo without model files: a derivative carries its upstream's LICENSE (with the upstream's
+    # copyright line in it) as its terms require, and must not pass for the upstream itself.
+    model_files = any(e.source in _MODEL_FILES for c in facts.lineage for e, _w in c.evidence)
+    no_weights = not facts.weights and not facts.card.base_model and not model_files
     for candidate in facts.lineage:
         family = family_by_id(candidate.family)
         if family is None or family.id in own:
