@@ -72,9 +72,11 @@ def cli() -> None:
                    "and use the verdict as lineage evidence (repeatable).")
 @click.option("--lookup-bases", is_flag=True,
               help="Also for local targets, read on the Hub the cards of the datasets the card names.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="hf:// targets: connect and read timeout (default HF_HUB_DOWNLOAD_TIMEOUT or 10).")
 def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dirs: tuple[Path, ...],
          revision: str | None, waivers: Path | None, offline: bool, compare_with: tuple[str, ...],
-         lookup_bases: bool) -> int:
+         lookup_bases: bool, timeout: float | None) -> int:
     """Audit TARGET: a git working tree, a bare repo, a plain folder, or hf://org/name[@revision]."""
     from auditor.pipeline import Options, audit
     from auditor.reports.ci import github_annotations, log_summary
@@ -83,7 +85,7 @@ def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dir
     progress = _progress()
     result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, waivers=waivers,
                                    offline=offline, progress=progress, compare_with=compare_with,
-                                   lookup_bases=lookup_bases))
+                                   lookup_bases=lookup_bases, timeout=timeout))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
     to_stdout = None

@@ -41,6 +41,7 @@ class Options:
     today: datetime.date | None = None  # for waiver expiry; default: today in UTC
     progress: Callable[[int], None] | None = None  # called with the number of commits read so far
     compare_with: tuple[str, ...] = ()  # candidate bases whose sampled weights are compared (provenance)
+    timeout: float | None = None  # hf:// targets: seconds per connect / read (default HF_HUB_DOWNLOAD_TIMEOUT or 10)
 
 
 def audit(target: str, options: Options = Options()) -> Audit:
@@ -53,7 +54,8 @@ def audit(target: str, options: Options = Options()) -> Audit:
             raise AuditorError(f"cannot read --waivers {options.waivers}: {exc}") from exc
         waivers += parse_waivers(raw, str(options.waivers))
     if target.startswith("hf://"):
-        source: GitSource | FolderSource | HubSource = HubSource(target, options.revision, options.offline)
+        source: GitSource | FolderSource | HubSource = HubSource(target, options.revision, options.offline,
+                                                                options.timeout)
     else:
         source = open_local(Path(target), options.revision)
     try:
@@ -65,7 +67,7 @@ def audit(target: str, options: Options = Options()) -> Audit:
             # Objects git could not hand over (a partial clone, corruption): what they held is unaudited.
             facts = replace(facts, target=replace(facts.target, history_complete=False),
                             notes=(*facts.notes, *source.problems))
-        if isinstance(source, GitSource) and source.notes:
+        if isinstance(source, (GitSource, HubSource)) and source.notes:
             facts = replace(facts, notes=(*facts.notes, *source.notes))
     finally:
         source.close()

@@ -4,6 +4,10 @@ HTTP endpoints huggingface_hub calls (it honours HF_ENDPOINT).
 Faithful where the auditor depends on it: paginated commit and tree listings (Link headers),
 X-Repo-Commit and ETag on file responses, HEAD and range requests (safetensors headers), and
 401 / 404 / 429 answers with the X-Error-Code values the Hub sends.
+
+`stub.hostile[repo_id] = Hostile(...)` (opt-in, per repo) makes it misbehave as an untrusted mirror
+can: rewritten listings and headers (ids that are paths), 404s for listed files, bodies cut short,
+answers that never come or come a byte at a time.
 """
 
 from __future__ import annotations
@@ -13,12 +17,30 @@ import re
 import subprocess
 import threading
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+
+
+@dataclass
+class Hostile:
+    """What an untrusted endpoint sends for one repo instead of the truth. Request kinds, as in
+    `HubStub.counts`: commits, tree, head, download, range."""
+
+    commits: Callable[[list[dict]], list[dict]] | None = None  # rewrites the commit list
+    tree: Callable[[list[dict]], list[dict]] | None = None  # rewrites the file listing
+    headers: Callable[[str, dict[str, str]], dict[str, str]] | None = None  # (file name, headers) -> headers
+    missing: frozenset[str] = frozenset()  # listed files answered with 404 (EntryNotFound)
+    truncate: frozenset[str] = frozenset()  # files whose body stops halfway (Content-Length says it all)
+    stall: frozenset[str] = frozenset()  # request kinds accepted and never answered
+    drip: frozenset[str] = frozenset()  # request kinds answered a byte per `drip_every` seconds
+    drip_headers: bool = True  # drip from the status line on; else the headers at once, then the body
+    drip_every: float = 1.0
 
 
 class HubStub:
@@ -29,6 +51,7 @@ class HubStub:
         self.counts: Counter = Counter()  # request kinds served
         self.hang: set[str] = set()  # repo ids whose requests never get an answer (until the stub stops)
         self.models_page = 1000
+        self.hostile: dict[str, Hostile] = {}  # repo id -> misbehaviour (none unless asked for)
         self._stopping = threading.Event()
         self.commits_page = commits_page
         self.tree_page = tree_page
@@ -43,7 +66,7 @@ class HubStub:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stopping.set()
+        self._stopping.set()  # ends stalled and dripping answers
         self._server.shutdown()
         self._server.server_close()
 
@@ -78,17 +101,41 @@ class HubStub:
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
 
-            def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+            def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
+                      kind: str | None = None, repo_id: str | None = None, length: int | None = None) -> None:
+                hostile = stub.hostile.get(repo_id or "")
+                if hostile and kind in hostile.stall:
+                    stub._stopping.wait()
+                    return
+                if hostile and kind in hostile.drip:
+                    return self._drip(status, body, headers or {}, hostile)
                 self.send_response(status)
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body) if length is None else length))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
 
-            def _json(self, data, headers: dict[str, str] | None = None) -> None:
-                self._send(200, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})})
+            def _drip(self, status: int, body: bytes, headers: dict[str, str], hostile: Hostile) -> None:
+                head = [f"HTTP/1.1 {status} OK", *(f"{k}: {v}" for k, v in headers.items()),
+                        f"Content-Length: {len(body)}", "", ""]
+                raw = "\r\n".join(head).encode() + (body if self.command != "HEAD" else b"")
+                start = 0 if hostile.drip_headers else len("\r\n".join(head).encode())
+                try:
+                    self.wfile.write(raw[:start])
+                    for i in range(start, len(raw)):
+                        if stub._stopping.wait(hostile.drip_every):
+                            return
+                        self.wfile.write(raw[i:i + 1])
+                except OSError:
+                    return  # the client gave up
+                self.close_connection = True
+
+            def _json(self, data, headers: dict[str, str] | None = None, kind: str | None = None,
+                      repo_id: str | None = None) -> None:
+                self._send(200, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})},
+                           kind, repo_id)
 
             def _error(self, status: int, code: str | None, message: str) -> None:
                 headers = {"Content-Type": "application/json", "X-Error-Message": message}
@@ -136,11 +183,11 @@ class HubStub:
                     return self.model_info(m[1], m[2] or "main")
                 if m := re.match(r"^/api/datasets/([^/]+/[^/]+)(?:/revision/([^/]+))?$", path):
                     return self.dataset_info(m[1])
-                if m := re.match(r"^/api/models/([^/]+/[^/]+)/commits/(.+)$", path):
+                if m := re.match(r"^/api/models/([^/]+(?:/[^/]+)?)/commits/(.+)$", path):
                     return self.commits(m[1], m[2], query)
-                if m := re.match(r"^/api/models/([^/]+/[^/]+)/tree/([^/]+)(/.*)?$", path):
+                if m := re.match(r"^/api/models/([^/]+(?:/[^/]+)?)/tree/([^/]+)(/.*)?$", path):
                     return self.tree(m[1], m[2], query)
-                if m := re.match(r"^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$", path):
+                if m := re.match(r"^/([^/]+(?:/[^/]+)?)/resolve/([^/]+)/(.+)$", path):
                     return self.resolve_file(m[1], m[2], m[3])
                 self._error(404, None, f"no such endpoint: {path}")
 
@@ -194,8 +241,10 @@ class HubStub:
                     date = datetime.fromtimestamp(int(stamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
                     items.append({"id": commit.strip(), "title": title, "message": "", "date": date,
                                   "authors": [{"user": author}]})
+                if (hostile := stub.hostile.get(repo_id)) and hostile.commits:
+                    items = hostile.commits(items)
                 chunk, headers = self._page(items, stub.commits_page, query)
-                self._json(chunk, headers)
+                self._json(chunk, headers, "commits", repo_id)
 
             def tree(self, repo_id: str, revision: str, query: dict) -> None:
                 stub.counts["tree"] += 1
@@ -226,27 +275,39 @@ class HubStub:
                         folders.add("/".join(parts[:depth]))
                     items.append(entry)
                 items += [{"type": "directory", "oid": "0" * 40, "size": 0, "path": f} for f in sorted(folders)]
+                if (hostile := stub.hostile.get(repo_id)) and hostile.tree:
+                    items = hostile.tree(items)
                 chunk, headers = self._page(items, stub.tree_page, query)
-                self._json(chunk, headers)
+                self._json(chunk, headers, "tree", repo_id)
 
             def resolve_file(self, repo_id: str, revision: str, filename: str) -> None:
                 ranged = "range" in {k.lower() for k in self.headers}
-                stub.counts["range" if ranged else "head" if self.command == "HEAD" else "download"] += 1
+                kind = "range" if ranged else "head" if self.command == "HEAD" else "download"
+                stub.counts[kind] += 1
                 if (found := self._revision(repo_id, revision)) is None:
                     return
                 repo, sha = found
+                hostile = stub.hostile.get(repo_id) or Hostile()
                 try:
+                    if filename in hostile.missing:
+                        raise subprocess.CalledProcessError(128, "git")
                     oid = stub.git(repo, "rev-parse", f"{sha}:{filename}").decode().strip()
                     body = stub.blob(repo, oid)
                 except subprocess.CalledProcessError:
                     return self._error(404, "EntryNotFound", f"{filename} not found")
                 headers = {"X-Repo-Commit": sha, "ETag": f'"{oid}"', "Accept-Ranges": "bytes"}
+                if hostile.headers:
+                    headers = hostile.headers(filename, headers)
+                length = None
+                if filename in hostile.truncate and self.command != "HEAD":
+                    length, body = len(body), body[:len(body) // 2]
+                    self.close_connection = True
                 wanted = self.headers.get("Range")
                 if wanted and (m := re.match(r"bytes=(\d+)-(\d*)", wanted)):
                     start = int(m[1])
                     end = min(int(m[2]) if m[2] else len(body) - 1, len(body) - 1)
                     headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
-                    return self._send(206, body[start:end + 1], headers)
-                self._send(200, body, headers)
+                    return self._send(206, body[start:end + 1], headers, kind, repo_id)
+                self._send(200, body, headers, kind, repo_id, length)
 
         return Handler

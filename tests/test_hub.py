@@ -101,7 +101,9 @@ def test_errors_are_one_clear_line(hub, tmp_path):
         ("hf://org/gated", "is gated: accept its terms on the Hub, then log in"),
         ("hf://org/private", "not authorised for org/private: log in"),
         ("hf://org/model@no-such-branch", "revision not found on the Hub"),
-        ("hf://just-a-name", "not a Hub model id"),
+        ("hf://a/b/c", "not a Hub model id"),
+        ("hf://org/bad..name", "not a Hub model id"),
+        ("hf://datasets/org/data", "scanning Hub datasets is not supported"),
     ]
     for target, message in cases:
         result = hub_cli("scan", target)
