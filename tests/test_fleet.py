@@ -102,7 +102,7 @@ def test_records_equal_single_scans_and_summaries(tmp_path):
 def test_bad_input_is_one_line_exit_2(tmp_path):
     cases = [((), "no targets"), (("x", "--output", str(tmp_path / "s.pdf")), "written as .html, .json or .csv"),
              (("--from", str(tmp_path / "none.txt")), "cannot read --from"),
-             (("hf://just-a-name",), "not a Hub model id")]
+             (("hf://a/b/c",), "not a Hub model id")]
     for args, message in cases:
         result = fleet_cli(*args, "--store", str(tmp_path / "s.sqlite"))
         assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
