@@ -119,7 +119,7 @@ def _identity(candidate: str, options: Options) -> Candidate | None:
         if found := find_checkpoint(repo_id):
             family, checkpoint = found
             return Candidate(repo_id, family.id, "finetune", license_ref(checkpoint.license))
-    own = audit(candidate, Options(offline=options.offline, today=options.today)).facts
+    own = audit(candidate, Options(offline=options.offline, today=options.today, timeout=options.timeout)).facts
     return next((c for c in own.lineage if c.confidence >= MIN_CONFIDENCE and c.relation != "architecture"), None)
 
 
