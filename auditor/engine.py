@@ -12,7 +12,7 @@ from auditor.model import SEVERITIES, Facts, Finding, RuleInfo, severity_rank
 from auditor.resources import rules_dir
 from auditor.safeload import UnsafeDocument, load_yaml, read_capped
 
-_OVERRIDABLE = ("severity", "title", "description", "remediation", "references", "params")
+_OVERRIDABLE = ("severity", "title", "description", "remediation", "references", "params", "applies_to")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ def _read_yaml(path: Path) -> tuple[bytes, dict]:
 def _fields(entry: dict, source: Path) -> dict:
     """The rule fields an entry gives, in the types RuleInfo holds; a wrong type is an input error."""
     rule_id = entry.get("id")
-    fields = {k: str(entry[k]) for k in ("id", "severity", "title", "description", "remediation", "check")
+    fields = {k: str(entry[k]) for k in ("id", "severity", "title", "description", "remediation", "check",
+                                         "applies_to")
               if k in entry and entry[k] is not None}
     references = entry.get("references")
     if references is not None:
@@ -67,6 +68,8 @@ def _rule(entry: dict, source: Path) -> RuleInfo:
 def _validate(rule: RuleInfo, source: Path) -> None:
     if rule.severity not in SEVERITIES:
         raise AuditorError(f"rule {rule.id} in {source}: severity must be one of {', '.join(SEVERITIES)}")
+    if rule.applies_to not in ("any", "model"):
+        raise AuditorError(f"rule {rule.id} in {source}: applies_to must be any or model")
     if rule.check not in CHECKS:
         raise AuditorError(f"rule {rule.id} in {source}: unknown check {rule.check!r}")
 
@@ -106,7 +109,10 @@ def load_rules(extra_dirs: tuple[Path, ...] = ()) -> RuleSet:
 
 def run_checks(rules: RuleSet, facts: Facts) -> tuple[Finding, ...]:
     findings: list[Finding] = []
+    code_repo = facts.target.repo_kind is not None and facts.target.repo_kind.kind == "code"
     for rule in rules.rules:
+        if rule.applies_to == "model" and code_repo:
+            continue  # a project repo about a model has no model card to judge
         findings.extend(CHECKS[rule.check](facts, rule))
     # Stable: within a severity, rules keep their declared order and checks their own order.
     findings.sort(key=lambda f: severity_rank(f.severity))

@@ -440,6 +440,17 @@ class WeightComparison:
 
 
 @dataclass(frozen=True)
+class RepoKind:
+    """What the repo was judged to be: a model repo (card metadata rules apply) or a code repo."""
+
+    kind: str  # model | code
+    reasons: tuple[str, ...]  # what made it so
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
 class Target:
     kind: str  # git | bare | folder | hub
     path: str
@@ -448,6 +459,7 @@ class Target:
     history_complete: bool
     history_boundary: Commit | None = None  # oldest reachable commit when history was cut
     revision_date: str | None = None
+    repo_kind: RepoKind | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -458,6 +470,7 @@ class Target:
             "revision_date": self.revision_date,
             "commits_scanned": self.commits_scanned,
             "history_complete": self.history_complete,
+            "repo_kind": self.repo_kind.to_dict() if self.repo_kind else None,
         }
 
 
@@ -496,6 +509,7 @@ class RuleInfo:
     references: tuple[str, ...]
     check: str
     params: dict[str, Any] = field(default_factory=dict)
+    applies_to: str = "any"  # any | model: card metadata rules run on model repos only
 
     def finding(self, message: str, subject: str, evidence: tuple[Evidence, ...] = (),
                 severity: str | None = None, clause: str | None = None, remediation: str | None = None) -> Finding:

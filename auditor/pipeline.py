@@ -17,6 +17,7 @@ from auditor.facts.layout import best_layout, structure
 from auditor.facts.lineage import infer_lineage, license_ref
 from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD, CODE, path_rules
+from auditor.facts.repo_kind import judge_repo_kind
 from auditor.facts.text import header_facts, text_facts
 from auditor.facts.timeline import build_timeline
 from auditor.facts.upstreams import MIN_CONFIDENCE, stamp_verdicts
@@ -124,8 +125,9 @@ def _identity(candidate: str, options: Options) -> Candidate | None:
 
 
 def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
-                  license_keys: frozenset[str]) -> Facts:
+                  license_keys: frozenset[str], weights_in_history: bool = False) -> Facts:
     files = read_model_files(source)
+    target = replace(facts.target, repo_kind=judge_repo_kind(facts.card, files, weights_in_history))
     found = structure(files.tensors.names)
     layout = best_layout(found, files.config, files.architectures) if found else None
     if layout is not None:
@@ -133,8 +135,8 @@ def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
     keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses}
     lineage = infer_lineage(facts.card, facts.card_path, facts.readme_text, files, found, layout, keys)
     paths = files.paths | {lf.path for lf in facts.license_files} | ({facts.card_path} if facts.card_path else set())
-    facts = replace(facts, lineage=tuple(lineage), layout=layout, notes=files.notes, paths=frozenset(paths),
-                    architectures=files.architectures, weights=files.weights)
+    facts = replace(facts, target=target, lineage=tuple(lineage), layout=layout, notes=files.notes,
+                    paths=frozenset(paths), architectures=files.architectures, weights=files.weights)
     stamp_verdicts(facts)
     return facts
 
@@ -167,7 +169,7 @@ def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | 
                   readme_text=timeline.card_text, readme_facts=timeline.readme_facts,
                   header_losses=timeline.header_losses, unmarked_changes=timeline.unmarked_changes,
                   code_files=timeline.code_headers)
-    return _with_lineage(facts, source, timeline.license_keys_seen)
+    return _with_lineage(facts, source, timeline.license_keys_seen, timeline.weights_seen)
 
 
 def _folder_facts(source: FolderSource) -> Facts:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from helpers import APACHE_NOTICE, MIT_TEXT, card, findings, scan
 
+from auditor.demo import lfs_pointer
+
 
 def test_real_license_file_names_are_license_files(repo):
     repo.commit("Add", "2025-01-01 10:00:00", {
@@ -167,3 +169,26 @@ def test_card_license_removed_and_restored_is_an_event_with_both_commits(repo):
                    if e["change"] == "card-license-changed"]
     assert card_events[1:] == [(dropped, "removed", None), (back, "restored", dropped)]
     assert not findings(doc, "license-metadata-invalid")
+
+
+def test_code_repo_gets_no_card_rules_and_says_why(repo):
+    repo.commit("Project", "2025-01-01 10:00:00", {
+        "README.md": "# llama-tools\n\nScripts to fine-tune Llama models.\n", "LICENSE": MIT_TEXT,
+        "src/train.py": "print('train')\n"})
+    doc = scan(repo.path)
+    assert doc["target"]["repo_kind"]["kind"] == "code"
+    assert "no config.json" in doc["target"]["repo_kind"]["reasons"][0]
+    assert not findings(doc, "license-metadata-invalid") and not findings(doc, "naming-requirement")
+    repo.commit("Drop license", "2025-02-01 10:00:00", {"LICENSE": None})
+    doc = scan(repo.path)
+    assert findings(doc, "license-removed")[0]["severity"] == "error"  # history rules still apply
+    assert findings(doc, "license-missing")[0]["severity"] == "error"
+
+
+def test_model_repo_kind_comes_from_weights_config_or_front_matter(repo):
+    repo.commit("Weights", "2025-01-01 10:00:00", {
+        "README.md": "# A model\n", "LICENSE": MIT_TEXT, "pytorch_model.bin": lfs_pointer("b" * 64, 10)})
+    doc = scan(repo.path)
+    assert doc["target"]["repo_kind"] == {"kind": "model", "reasons": ["weight files in the history"]}
+    [invalid] = findings(doc, "license-metadata-invalid")
+    assert invalid["severity"] == "warning"

@@ -21,7 +21,7 @@ def test_no_license_anywhere_is_an_error(repo):
 
 
 def test_no_readme_at_all(repo):
-    doc = _scan_with(repo, {"LICENSE": MIT_TEXT})
+    doc = _scan_with(repo, {"LICENSE": MIT_TEXT, "config.json": "{}"})
     assert not findings(doc, "license-missing")
     assert "no model card" in findings(doc, "license-metadata-invalid")[0]["message"]
 
