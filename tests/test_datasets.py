@@ -172,3 +172,19 @@ def test_dataset_card_on_the_hub_gives_the_license(repo, tmp_path, monkeypatch):
     # Offline, from the cache alone: the same answers without the Hub.
     offline = scan(repo.path, lookup_bases=True, offline=True)
     assert [d["license"] for d in offline["datasets"]] == ["CC-BY-NC-4.0", None, None]
+
+
+def test_html_shows_datasets_beside_upstreams(repo):
+    from auditor.pipeline import audit
+    from auditor.reports import render
+
+    repo.commit("Upload", "2026-01-05 10:00:00", {
+        "README.md": model_card("apache-2.0", ["tatsu-lab/alpaca", "acme/<script>"],
+                                extra="base_model: mistralai/Mistral-7B-v0.1\n")})
+    html = render("html", audit(str(repo.path)))
+    svg = html[html.index("<svg role=\"img\" aria-label=\"Lineage diagram\""):]
+    svg = svg[:svg.index("</svg>")]
+    assert "mistralai/Mistral-7B-v0.1" in svg and "dataset tatsu-lab/alpaca" in svg and 'stroke-dasharray="6 4"' in svg
+    table = html[html.index('<h3 id="datasets">'):]
+    assert "CC-BY-NC-4.0" in table and "OpenAI text-davinci-003: OpenAI Terms of Use" in table
+    assert "acme/&lt;script&gt;" in table  # repo strings escaped

@@ -144,6 +144,7 @@ class LineageBox:
     title: str
     license: str
     detail: str
+    kind: str = "upstream"  # upstream | dataset
 
 
 def _lineage(audit: Audit) -> tuple[int, list[LineageBox]]:
@@ -158,6 +159,14 @@ def _lineage(audit: Audit) -> tuple[int, list[LineageBox]]:
             y=16 + number * 74, title=_short(candidate.upstream or f"{candidate.family} architecture", 60),
             license=_short(license_text, 70),
             detail=_short(f"{candidate.relation} · confidence {candidate.confidence:.2f} · {sources}", 80)))
+    # The training data the card names, beside the upstream models.
+    for dataset in audit.facts.datasets[:6]:
+        generated = "; ".join(f"outputs of {g.generator}" for g in dataset.generated_by)
+        boxes.append(LineageBox(
+            y=16 + len(boxes) * 74, title=_short(f"dataset {dataset.name}", 60),
+            license=_short(dataset.license or "terms unknown", 70),
+            detail=_short(" · ".join(filter(None, (dataset.terms_from or "not catalogued", generated))), 80),
+            kind="dataset"))
     return max(96, 16 + len(boxes) * 74), boxes
 
 
