@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from auditor.checks.upstream import _model_name
 from auditor.facts.datasets import grants_commercial_use
 from auditor.facts.license_ids import hf_licenses, spdx_for_key
-from auditor.facts.upstreams import MIN_CONFIDENCE
 from auditor.model import Dataset, Evidence, Facts, Finding, RuleInfo
 
 
@@ -55,8 +54,7 @@ def dataset_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
 
 def dataset_terms_restriction(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     # The model's own lineage: Llama 2 outputs may improve Llama 2 derivatives, for example.
-    families = {c.family for c in facts.lineage
-                if c.family and c.relation != "architecture" and c.confidence >= MIN_CONFIDENCE}
+    families = {c.family for c in facts.lineage if c.family and c.binds}
     name = _model_name(facts)
     for dataset in facts.datasets:
         for terms in dataset.generated_by:

@@ -115,14 +115,13 @@ def _subject_of(audit: Audit, finding: Finding) -> str | None:
 
 
 def _ancestors(audit: Audit) -> list[Candidate]:
-    """The upstreams whose terms bind, then the alternatives nothing in the repo settles."""
-    resolution = resolve(audit.facts)
-    chosen = [u.candidate for u in resolution.upstreams]
-    return chosen + [c for group in resolution.open_questions for c in group if c not in chosen]
+    """The upstreams whose terms bind, the declared bases, and the alternatives nothing settles."""
+    unsettled = _unsettled(audit)
+    return [c for c in audit.facts.lineage if c.binds or c.relation == "declared" or id(c) in unsettled]
 
 
-def _unsettled(audit: Audit, candidate: Candidate) -> bool:
-    return any(candidate in group for group in resolve(audit.facts).open_questions)
+def _unsettled(audit: Audit) -> set[int]:
+    return {id(c) for group in resolve(audit.facts).open_questions for c in group}
 
 
 def _ancestor_name(candidate: Candidate) -> str:
@@ -137,7 +136,9 @@ def _ancestor(audit: Audit, candidate: Candidate) -> Component:
                   Property(name="auditor:confidence", value=f"{candidate.confidence:.3f}")]
     if candidate.family:
         properties.append(Property(name="auditor:family", value=candidate.family))
-    if _unsettled(audit, candidate):
+    if candidate.why:
+        properties.append(Property(name="auditor:why", value=candidate.why))
+    if id(candidate) in _unsettled(audit):
         properties.append(Property(name="auditor:unsettled",
                                    value="one of several checkpoints with different licenses; nothing settles which"))
     properties += [Property(name="auditor:evidence", value=f"{e.source}: {e.detail}") for e, _w in candidate.evidence]
