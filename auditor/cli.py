@@ -74,9 +74,11 @@ def cli() -> None:
               help="Also for local targets, read on the Hub the cards of the datasets the card names.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
               help="hf:// targets: connect and read timeout (default HF_HUB_DOWNLOAD_TIMEOUT or 10).")
+@click.option("--staged", is_flag=True,
+              help="Audit the commit being made: HEAD plus the staged changes (for pre-commit hooks).")
 def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dirs: tuple[Path, ...],
          revision: str | None, waivers: Path | None, offline: bool, compare_with: tuple[str, ...],
-         lookup_bases: bool, timeout: float | None) -> int:
+         lookup_bases: bool, timeout: float | None, staged: bool) -> int:
     """Audit TARGET: a git working tree, a bare repo, a plain folder, or hf://org/name[@revision]."""
     from auditor.pipeline import Options, audit
     from auditor.reports.ci import github_annotations, log_summary
@@ -85,7 +87,7 @@ def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dir
     progress = _progress()
     result = audit(target, Options(revision=revision, rule_dirs=rule_dirs, fail_on=fail_on, waivers=waivers,
                                    offline=offline, progress=progress, compare_with=compare_with,
-                                   lookup_bases=lookup_bases, timeout=timeout))
+                                   lookup_bases=lookup_bases, timeout=timeout, staged=staged))
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
     to_stdout = None
@@ -99,7 +101,7 @@ def scan(target: str, fmt: str, outputs: tuple[str, ...], fail_on: str, rule_dir
         click.echo(render(to_stdout, result), nl=False)
     # The CI log says why, whatever the outputs: on stdout when no report is there, else on stderr.
     log = to_stdout is not None
-    if to_stdout != "text":
+    if to_stdout not in ("text", "summary"):
         click.echo(log_summary(result), err=log, nl=False)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         click.echo(github_annotations(result), err=log, nl=False)

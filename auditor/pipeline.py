@@ -28,6 +28,7 @@ from auditor.sources.base import Blob, Change
 from auditor.sources.dataset_cards import HubDatasetCards
 from auditor.sources.hub import HubSource, parse_target
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
+from auditor.sources.staged import pending_commit
 from auditor.waivers import REPO_FILE, apply_waivers, parse_waivers
 
 
@@ -41,6 +42,7 @@ class Options:
     lookup_bases: bool = False  # read cards on the Hub for what the repo names (datasets), also for local targets
     today: datetime.date | None = None  # for waiver expiry; default: today in UTC
     progress: Callable[[int], None] | None = None  # called with the number of commits read so far
+    staged: bool = False  # audit the commit being made (HEAD plus the staged index) instead of a revision
     compare_with: tuple[str, ...] = ()  # candidate bases whose sampled weights are compared (provenance)
     timeout: float | None = None  # hf:// targets: seconds per connect / read (default HF_HUB_DOWNLOAD_TIMEOUT or 10)
 
@@ -54,11 +56,18 @@ def audit(target: str, options: Options = Options()) -> Audit:
         except UnsafeDocument as exc:
             raise AuditorError(f"cannot read --waivers {options.waivers}: {exc}") from exc
         waivers += parse_waivers(raw, str(options.waivers))
+    if options.staged and (options.revision or target.startswith("hf://")):
+        raise AuditorError("--staged audits a local working tree's next commit: not with --revision or hf://")
     if target.startswith("hf://"):
         source: GitSource | FolderSource | HubSource = HubSource(target, options.revision, options.offline,
                                                                 options.timeout)
     else:
         source = open_local(Path(target), options.revision)
+        if options.staged:
+            if not isinstance(source, GitSource):
+                raise AuditorError(f"--staged needs a git working tree; {target} is not one")
+            source.close()
+            source = GitSource(Path(target), pending_commit(Path(target)))
     try:
         facts = _folder_facts(source) if isinstance(source, FolderSource) else _git_facts(source, options.progress)
         lookup = HubDatasetCards(options.offline) if target.startswith("hf://") or options.lookup_bases else None

@@ -19,6 +19,7 @@ _RENDERERS = {
     "junit": ("auditor.reports.junit", "render_junit"),
     "codequality": ("auditor.reports.codequality", "render_codequality"),
     "cyclonedx": ("auditor.reports.cyclonedx", "render_cyclonedx"),
+    "summary": ("auditor.reports.ci", "log_summary"),
 }
 FORMATS = tuple(sorted(_RENDERERS))
 # --output PATH picks its format by suffix.
