@@ -69,3 +69,13 @@ def test_staged_judges_the_index_not_head_nor_the_working_tree(repo):
     assert "(the commit being made: staged changes)" in staged.stdout
     assert run_cli("scan", str(repo.path)).returncode == 0  # HEAD itself is still fine
     assert run_cli("scan", str(repo.path), "--staged", "--revision", "HEAD").returncode == 2
+
+
+def test_readme_hook_snippet_names_the_release_tag_of_this_version():
+    import re
+
+    from auditor import __version__
+
+    readme = (HOOKS.parent / "README.md").read_text()
+    snippet = readme[readme.index("rev: v"):].split("\n", 1)[0]
+    assert re.fullmatch(r"rev: v\d+\.\d+\.\d+", snippet) and snippet == f"rev: v{__version__}"
