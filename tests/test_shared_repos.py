@@ -41,4 +41,34 @@ def test_granite_apache_card(tmp_path, revision):
     doc = scan(_clone(tmp_path, "jeremieconte+granite-3.1-1b-a400m-instruct"), revision=revision)
     assert doc["card"]["license"] == "apache-2.0"
     assert doc["card"]["base_model"] == ["ibm-granite/granite-3.1-1b-a400m-base"]
-    assert doc["summary"]["error"] == 0
+    # Granite is catalogued: its Apache-2.0 text must travel with the weights; IBM ships no copyright
+    # line, so none is asked for.
+    [missing] = findings(doc, "upstream-license-missing")
+    assert missing["subject"] == "ibm-granite/granite-3.1-1b-a400m-base" and "Apache" in missing["message"]
+    assert [f["rule"] for f in doc["findings"] if f["severity"] == "error"] == ["upstream-license-missing"]
+    assert not findings(doc, "upstream-unresolved") and not findings(doc, "upstream-copyright-missing")
+
+
+def test_bloom_is_not_asked_for_a_copyright_line_it_never_shipped(tmp_path):
+    doc = scan(_clone(tmp_path, "amansingh61+bloom"))
+    assert not findings(doc, "upstream-copyright-missing")
+    assert [f["rule"] for f in doc["findings"] if f["severity"] == "error"] == ["upstream-license-missing"]
+
+
+def test_diffusers_pipeline_is_read_as_stable_diffusion_1(tmp_path):
+    doc = scan(_clone(tmp_path, "smbands+realistic-vision-v51"))
+    best = doc["lineage"][0]
+    assert (best["family"], best["license"]["key"], best["binds"]) == ("stable-diffusion-1", "creativeml-openrail-m",
+                                                                       True)
+    assert any("unet/cross_attention_dim=768" in e["detail"] for e in best["evidence"])
+    assert {"upstream-license-missing", "use-restrictions-missing"} <= {f["rule"] for f in doc["findings"]}
+    [copyright_missing] = findings(doc, "upstream-copyright-missing")
+    assert "Robin Rombach and Patrick Esser" in copyright_missing["remediation"]
+
+
+def test_unknown_architecture_with_mistral_sizes_is_a_mistral_derivative(tmp_path):
+    doc = scan(_clone(tmp_path, "txmu+PIV2-Mistral-Instruct"))
+    [mistral] = [c for c in doc["lineage"] if c["binds"]]
+    assert mistral["checkpoint"] == "mistralai/Mistral-7B-v0.1"
+    assert any("BambooForCausalLM is not catalogued" in e["detail"] for e in mistral["evidence"])
+    assert findings(doc, "upstream-license-missing") and not findings(doc, "undisclosed-base-model")

@@ -67,7 +67,8 @@ def test_openrail_derivative_without_use_restrictions(repo):
     repo.commit("Upload", "2025-01-01 10:00:00", {
         "README.md": card("license: creativeml-openrail-m\nbase_model: CompVis/stable-diffusion-v1-4"),
     })
-    assert not findings(scan(repo.path), "use-restrictions-missing")  # not a catalogued upstream: nothing known
+    [sd] = findings(scan(repo.path), "use-restrictions-missing")  # Stable Diffusion 1.x is catalogued
+    assert sd["subject"] == "CompVis/stable-diffusion-v1-4" and "CreativeML Open RAIL-M" in sd["message"]
     repo.commit("Declare an OpenRAIL upstream", "2025-01-02 10:00:00", {
         "README.md": card("license: bigscience-bloom-rail-1.0\nbase_model: bigscience/bloom-7b1"),
     })

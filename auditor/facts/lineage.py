@@ -31,7 +31,7 @@ WEIGHTS = {
 }
 _README_BASE = 0.9  # "built on X", "fine-tuned from X": a declaration in prose
 _LOCAL_PATH = 0.6  # a local checkpoint path's last component, as config.json's _name_or_path
-_UNKNOWN_ARCH = 0.3  # sizes alone under an architecture class the catalog does not know
+_UNKNOWN_ARCH = 0.35  # sizes alone under an architecture class the catalog does not know
 _VOCAB_SLACK = 1024  # tokens a fine-tune may add to its base's vocabulary
 
 _HUB_URL = re.compile(r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?!datasets/|spaces/|docs/|blog/)"
@@ -88,7 +88,9 @@ def _license_families(key: str) -> list[Family]:
     Qwen agreement), not a general one like Apache-2.0 that says nothing of the upstream."""
     if (scancode_category(key) or "") in ("Permissive", "Public Domain", "Copyleft", "Copyleft Limited"):
         return []
-    return [f for f in catalog()[0] if any(c.license == key for c in f.checkpoints)]
+    # A derivative catalogued with its base (Vicuna v1.5 under Llama 2's terms) does not make the
+    # license name its family.
+    return [f for f in catalog()[0] if any(c.license == key and not c.base for c in f.checkpoints)]
 
 
 def _within_tolerance(key: str, have: Any, want: Any) -> str | None:

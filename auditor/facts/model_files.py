@@ -60,6 +60,10 @@ def _token_strings(value: Any) -> set[str]:
     return found
 
 
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
+
+
 def read_model_files(source) -> ModelFiles:
     """`source` gives snapshot_entries(), read_at_revision() and safetensors_header()."""
     entries = source.snapshot_entries()
@@ -86,6 +90,9 @@ def read_model_files(source) -> ModelFiles:
             notes.append(f"config.json: {error or 'not a JSON object'}")
         else:
             config = dict(data)
+            for key, value in data.items():
+                if key.endswith("_config") and isinstance(value, dict):  # vision_config/hidden_size and the like
+                    config.update({f"{key}/{k}": v for k, v in value.items() if _scalar(v)})
             if isinstance(data.get("text_config"), dict):
                 config.update(data["text_config"])  # checkpoints are compared on the text model's sizes
             declared = data.get("architectures") or ()
@@ -95,6 +102,21 @@ def read_model_files(source) -> ModelFiles:
             quantized = bool(data.get("quantization_config"))
             if isinstance(data.get("auto_map"), dict):
                 auto_map = tuple(sorted(str(v) for v in data["auto_map"].values() if isinstance(v, str)))
+
+    if "model_index.json" in entries:  # a diffusers pipeline: its class and its components' configs
+        data, error = _json(text("model_index.json"))
+        if error or not isinstance(data, dict):
+            notes.append(f"model_index.json: {error or 'not a JSON object'}")
+        elif isinstance(data.get("_class_name"), str):
+            architectures = (*architectures, data["_class_name"])
+            # The component configs rules/paths.yaml lists (unet/, transformer/, text_encoder/, vae/ ...).
+            for path in sorted(p for p in entries if p.count("/") == 1 and p.endswith("/config.json")):
+                component = path.split("/", 1)[0]
+                part, error = _json(text(path))
+                if error or not isinstance(part, dict):
+                    notes.append(f"{path}: {error or 'not a JSON object'}")
+                    continue
+                config.update({f"{component}/{k}": v for k, v in part.items() if _scalar(v)})
 
     tokens: set[str] = set()
     vocab_size = config.get("vocab_size") if isinstance(config.get("vocab_size"), int) else None
