@@ -47,8 +47,21 @@ def _progress():
     return report
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """The tool, LicenseDB and rules versions: together they decide an audit's results."""
+    if not value or ctx.resilient_parsing:
+        return
+    from auditor.engine import load_rules
+    from auditor.facts.licensedb import data_version
+
+    click.echo(f"auditor {__version__}\nLicenseDB (licensedcode-data) {data_version()}\n"
+               f"rules {load_rules().digest}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="auditor")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Print the tool, LicenseDB and rules versions and exit.")
 def cli() -> None:
     """License-compliance auditor for machine-learning model repositories."""
 
@@ -230,6 +243,7 @@ def demo(output_dir: Path) -> int:
     """Build a demo model repo with a license removed and restored late, audit it, write the reports."""
     from auditor.demo import prepare_demo_dir
     from auditor.pipeline import audit
+    from auditor.reports.summary import demo_story
 
     try:
         repo = prepare_demo_dir(output_dir)
@@ -241,8 +255,7 @@ def demo(output_dir: Path) -> int:
                       ("sarif", "report.sarif"), ("markdown", "report.md")):
         _write(output_dir / name, render(fmt, result))
         written.append(output_dir / name)
-    counts = result.counts()
-    click.echo(f"Audited the demo repo {repo}: {counts['error']} errors, {counts['warning']} warnings.")
+    click.echo(demo_story(result, repo))
     click.echo(f"Open the audit report: {written[0].resolve()}")
     for path in written[1:]:
         click.echo(f"  also: {path}")

@@ -538,6 +538,7 @@ class Audit:
     findings: tuple[Finding, ...]
     fail_on: str
     rules: tuple[RuleInfo, ...] = ()  # the rules the audit ran, for reports that describe them
+    licensedb_version: str = ""  # licensedcode-data, the reference texts the matches rest on
 
     def counts(self) -> dict[str, int]:
         """Findings by severity; waived ones are counted apart and do not count toward --fail-on."""
@@ -557,7 +558,7 @@ class Audit:
         return {
             "schema": SCHEMA,
             "tool": {"name": "model-license-auditor", "version": self.tool_version,
-                     "rules_digest": self.rules_digest},
+                     "rules_digest": self.rules_digest, "licensedb_version": self.licensedb_version},
             "target": facts.target.to_dict(),
             "card": facts.card.to_dict(),
             "license_files": [lf.to_dict() for lf in facts.license_files],

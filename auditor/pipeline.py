@@ -14,6 +14,7 @@ from auditor.facts.card import card_from_blob
 from auditor.facts.catalog import find_checkpoint
 from auditor.facts.datasets import CardLookup, read_datasets
 from auditor.facts.layout import best_layout, structure
+from auditor.facts.licensedb import data_version
 from auditor.facts.lineage import infer_lineage, license_ref
 from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD, CODE, path_rules
@@ -29,7 +30,7 @@ from auditor.sources.dataset_cards import HubDatasetCards
 from auditor.sources.hub import HubSource, parse_target
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
 from auditor.sources.staged import pending_commit
-from auditor.waivers import REPO_FILE, apply_waivers, parse_waivers
+from auditor.waivers import REPO_FILE, apply_waivers, parse_waivers, unused_waivers
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ def audit(target: str, options: Options = Options()) -> Audit:
             facts = replace(facts, notes=(*facts.notes, f"{exc}; its waivers were not applied"))
     today = options.today or datetime.datetime.now(datetime.timezone.utc).date()
     findings = locate(apply_waivers(run_checks(rules, facts), waivers, today), facts)
+    if unused := unused_waivers(findings, waivers):
+        facts = replace(facts, notes=(*facts.notes, *unused))
     return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts, findings=findings,
-                 fail_on=options.fail_on, rules=rules.rules)
+                 fail_on=options.fail_on, rules=rules.rules, licensedb_version=data_version())
 
 
 def _with_datasets(facts: Facts, source: GitSource | FolderSource | HubSource, lookup: CardLookup | None) -> Facts:

@@ -55,12 +55,15 @@ def parse_waivers(text: str | bytes, source: str) -> list[WaiverRule]:
     return found
 
 
+def matches(waiver: WaiverRule, finding: Finding) -> bool:
+    return waiver.rule == finding.rule and fnmatch.fnmatchcase(finding.subject, waiver.subject)
+
+
 def apply_waivers(findings: tuple[Finding, ...], waivers: list[WaiverRule],
                   today: datetime.date) -> tuple[Finding, ...]:
     out = []
     for finding in findings:
-        match = next((w for w in waivers if w.rule == finding.rule
-                      and fnmatch.fnmatchcase(finding.subject, w.subject)), None)
+        match = next((w for w in waivers if matches(w, finding)), None)
         if match is None:
             out.append(finding)
             continue
@@ -69,3 +72,13 @@ def apply_waivers(findings: tuple[Finding, ...], waivers: list[WaiverRule],
             reason=match.reason, comment=match.comment,
             expires=match.expires.isoformat() if match.expires else None, expired=expired, source=match.source)))
     return tuple(out)
+
+
+def unused_waivers(findings: tuple[Finding, ...], waivers: list[WaiverRule]) -> list[str]:
+    """A note per waiver that matches no finding: a misspelt rule id or subject waives nothing."""
+    notes = []
+    for waiver in waivers:
+        if not any(matches(waiver, finding) for finding in findings):
+            notes.append(f"{waiver.source}: waiver for rule {waiver.rule!r}, subject {waiver.subject!r} matched "
+                         f"no finding (unused; check the rule id with `auditor rules` and the subject)")
+    return notes

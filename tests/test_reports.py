@@ -169,3 +169,22 @@ def test_junit_and_gitlab_code_quality(repo, tmp_path):
     assert len(issues) == 8 and len({i["fingerprint"] for i in issues}) == 8
     first = next(i for i in issues if i["check_name"] == "license-removed")
     assert first["severity"] == "critical" and first["location"] == {"path": "README.md", "lines": {"begin": 2}}
+
+
+def test_demo_tells_the_story_and_versions_name_what_decides_results(tmp_path):
+    result = run_cli("demo", "--output-dir", str(tmp_path / "demo"))
+    assert "WARNING attribution-restored-late:" in result.stdout and "2 of them uploaded weights" in result.stdout
+    assert "why: Every revision in between, and any weights uploaded then, was published without it." \
+        in result.stdout
+    version = run_cli("--version").stdout
+    assert "LicenseDB (licensedcode-data) " in version and "rules sha256:" in version
+    doc = json.loads((tmp_path / "demo" / "report.json").read_text())
+    assert doc["tool"]["licensedb_version"] in version and doc["tool"]["rules_digest"] in version
+
+
+def test_waivers_that_match_nothing_are_reported_unused(repo, tmp_path):
+    build_hostile_repo(repo)
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text("waivers:\n  - {rule: licence-removed, subject: '*', reason: other, comment: typo}\n")
+    doc = json.loads(run_cli("scan", str(repo.path), "--format", "json", "--waivers", str(waivers)).stdout)
+    assert any("'licence-removed'" in note and "matched no finding" in note for note in doc["notes"])

@@ -126,6 +126,11 @@ def _data_root() -> tuple[Path, str]:
     return Path(str(dist.locate_file("licensedcode/data/licenses"))), dist.version
 
 
+def data_version() -> str:
+    """The LicenseDB (licensedcode-data) version: with the rules digest, it decides the results."""
+    return _data_root()[1]
+
+
 def _read_reference(path: Path) -> tuple[str, bool, str]:
     """(key, usable, text) of one ScanCode .LICENSE file: YAML front matter, then the text."""
     raw = path.read_text(encoding="utf-8", errors="replace")

@@ -24,3 +24,25 @@ def verdict_sentence(audit: Audit) -> str:
     review = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in SEVERITIES if counts[s]]
     tail = f"; {' and '.join(review)} to review" if review else ""
     return f"Passes: no finding at or above {audit.fail_on}{tail}."
+
+
+def _last_sentence(text: str) -> str:
+    sentences = [part.strip() for part in text.replace("\n", " ").split(". ") if part.strip()]
+    return (sentences[-1].rstrip(".") + ".") if sentences else ""
+
+
+def demo_story(audit: Audit, repo: object) -> str:
+    """What the demo found and why it matters: each finding, its rule's reason, then the verdict."""
+    rules = {rule.id: rule for rule in audit.rules}
+    lines = [f"Audited the demo repo {repo}: a fine-tune whose upstream license was deleted, weights uploaded, "
+             "and the text restored later.", "What it found:"]
+    for finding in audit.findings:
+        if finding.waived:
+            continue
+        lines.append(f"  {finding.severity.upper()} {finding.rule}: {' '.join(finding.message.split())}")
+        if finding.rule in rules and (why := _last_sentence(rules[finding.rule].description)):
+            lines.append(f"    why: {why}")
+    if len(lines) == 2:
+        lines.append("  nothing")
+    lines.append(verdict_sentence(audit))
+    return "\n".join(lines)
