@@ -72,3 +72,11 @@ def test_unknown_architecture_with_mistral_sizes_is_a_mistral_derivative(tmp_pat
     assert mistral["checkpoint"] == "mistralai/Mistral-7B-v0.1"
     assert any("BambooForCausalLM is not catalogued" in e["detail"] for e in mistral["evidence"])
     assert findings(doc, "upstream-license-missing") and not findings(doc, "undisclosed-base-model")
+
+
+def test_gguf_reupload_named_after_its_checkpoint_keeps_the_upstream_copyright(tmp_path):
+    doc = scan(_clone(tmp_path, "harisnae+Phi-4-mini-instruct-GGUF-Q3_K_M"))
+    [missing] = findings(doc, "upstream-copyright-missing")
+    assert missing["subject"] == "microsoft/Phi-4-mini-instruct"
+    assert '"Copyright (c) Microsoft Corporation."' in missing["message"]
+    assert not findings(doc, "upstream-license-missing")  # its LICENSE is MIT, the upstream's terms

@@ -30,7 +30,10 @@ def test_llama_derivative_relabelled_apache_fails_on_every_llama_term(repo):
     fired = rules_of(doc)
     assert {"declared-license-conflict", "upstream-license-missing", "upstream-notice-missing",
             "naming-requirement", "undisclosed-base-model", "use-restrictions-missing"} <= fired
-    [conflict] = findings(doc, "declared-license-conflict")
+    conflicts = findings(doc, "declared-license-conflict")  # one per source: the card, and LICENSE
+    [conflict] = [f for f in conflicts if f["evidence"][0]["path"] == "README.md"]
+    [from_file] = [f for f in conflicts if f["evidence"][0]["path"] == "LICENSE"]
+    assert from_file["severity"] == "error" and "LICENSE holds the Apache" in from_file["message"]
     assert conflict["severity"] == "error" and "Llama 3.1" in conflict["message"]
     assert conflict["references"][0].startswith("Llama 3.1 1.b.i")
     naming = " ".join(f["message"] for f in findings(doc, "naming-requirement"))
@@ -87,7 +90,8 @@ def test_cc_by_nc_upstream_relabelled_mit(repo):
         "LICENSE": MIT_TEXT,
     })
     doc = scan(repo.path)
-    [conflict] = findings(doc, "declared-license-conflict")
+    conflict, from_file = findings(doc, "declared-license-conflict")  # the card, and the MIT LICENSE
+    assert from_file["evidence"][0]["path"] == "LICENSE"
     assert "CC-BY-NC" in conflict["message"] or "NonCommercial" in conflict["message"]
     assert "upstream-license-missing" in rules_of(doc)
     assert "upstream-copyright-missing" not in rules_of(doc)  # Cohere's repo ships no copyright line

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from helpers import MIT_TEXT, SHARED, card, config_json, findings, run_cli, safetensors_bytes, scan
 
+from auditor.facts.licensedb import reference_text
+
 LICENSES = SHARED / "licenses"
 LLAMA31_8B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
                   num_key_value_heads=8, vocab_size=128256, max_position_embeddings=131072)
@@ -210,3 +212,24 @@ def test_a_mirror_of_every_catalogued_family_without_its_license_fails(tmp_path)
         assert findings(doc, "upstream-license-missing"), family.id
         checked += 1
     assert checked >= 45
+
+
+QWEN_7B = dict(hidden_size=4096, intermediate_size=22016, num_hidden_layers=32, num_attention_heads=32,
+               vocab_size=151936)
+
+
+def test_agpl_license_file_on_a_qwen_derivative_conflicts_though_the_card_declares_nothing(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": "---\ntags: [chat]\n---\n# Tongyi Qianwen chat tuned\n\n"
+                     "[![License](https://img.shields.io/badge/License-AGPL--3.0-blue.svg)](LICENSE)\n",
+        "LICENSE": reference_text("agpl-3.0"),
+        "config.json": config_json("QWenLMHeadModel", "qwen", **QWEN_7B), "model.safetensors": TINY_WEIGHTS})
+    doc = scan(repo.path)
+    [qwen] = binding(doc)
+    assert qwen["license"]["key"] == "tongyi-qianwen-2023"
+    conflicts = findings(doc, "declared-license-conflict")
+    by_path = {(f["evidence"][0]["path"], f["severity"]) for f in conflicts}
+    assert ("README.md", "warning") in by_path  # the badge: thinner evidence
+    [license_file] = [f for f in conflicts if f["evidence"][0]["path"] == "LICENSE"]
+    assert license_file["severity"] == "error" and "AGPL-3.0" in license_file["message"]
+    assert all("Tongyi Qianwen" in f["message"] for f in conflicts)

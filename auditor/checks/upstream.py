@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import yaml
 
-from auditor.facts.license_ids import hf_licenses, scancode_category, spdx_for_key
+from auditor.facts.license_ids import hf_licenses, license_statements, scancode_category, spdx_for_key
 from auditor.facts.normalise import NormalisedText, phrase
 from auditor.facts.phrases import defined_licenses
 from auditor.facts.upstreams import Upstream, resolve
@@ -113,21 +113,41 @@ def compatible(upstream_key: str, category: str | None, declared_key: str) -> bo
     return data["by_category"].get(category or "", "same") == "any"
 
 
+def _declared_licenses(facts: Facts) -> Iterator[tuple[str, str, Evidence, str]]:
+    """(key, where, evidence, severity) for every license the repo says it is under: the card's id, each
+    top-level LICENSE/COPYING file's identified license, and the README's badges and statements."""
+    revision = facts.target.revision
+    card_key = hf_licenses().get((facts.card.license or "").lower())
+    if card_key:
+        yield (card_key, f"The card declares {facts.card.license} ({spdx_for_key(card_key)})",
+               Evidence(commit=revision, path=facts.card_path, excerpt=f"license: {facts.card.license}"), "error")
+    for lf in facts.license_files:
+        if "/" in lf.path or not _LICENSE_FILE.match(lf.path):
+            continue
+        for match in {m.key: m for m in lf.facts.licenses if not m.is_notice}.values():
+            yield (match.key, f"{lf.path} holds the {match.name} ({spdx_for_key(match.key)})",
+                   Evidence(commit=revision, path=lf.path, line=match.start_line, excerpt=match.name), "error")
+    # A README statement is thinner evidence (it may speak of code, or of someone else's model).
+    for key, line, excerpt in license_statements(facts.readme_text):
+        yield (key, f"The README says \"{excerpt}\" ({spdx_for_key(key)})",
+               Evidence(commit=revision, path=facts.card_path, line=line, excerpt=excerpt), "warning")
+
+
 def declared_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
-    declared = (facts.card.license or "").lower()
-    declared_key = hf_licenses().get(declared)
-    if not declared_key:
-        return  # missing, unknown or `other`: license-metadata-invalid speaks to that
+    """One finding per license source that contradicts an upstream's terms, each with its evidence."""
+    declared = list(_declared_licenses(facts))
     for upstream in resolve(facts).upstreams:
         key = upstream.license.key
         category = upstream.license.category or scancode_category(key)
-        if compatible(key, category, declared_key):
-            continue
         clause = upstream.license.obligations[0].clause if upstream.license.obligations else upstream.license.name
-        yield _finding(rule, facts, upstream,
-                       f"The card declares {facts.card.license} ({spdx_for_key(declared_key)}), but the model derives "
-                       f"from {upstream.label}, which is under the {upstream.license.name} ({category}): a derivative "
-                       "must stay under its terms.", clause)
+        for declared_key, where, evidence, severity in declared:
+            if compatible(key, category, declared_key):
+                continue
+            yield rule.finding(
+                f"{where}, but the model derives from {upstream.label}, which is under the {upstream.license.name} "
+                f"({category}): a derivative must stay under its terms.",
+                subject=upstream.label, evidence=(evidence, *_evidence(facts, upstream)),
+                severity=severity if rule.severity == "error" else rule.severity, clause=clause)
 
 
 def _model_name(facts: Facts) -> str:

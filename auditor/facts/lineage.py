@@ -14,10 +14,21 @@ along (a chain of upstreams).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Any
 
-from auditor.facts.catalog import Checkpoint, Family, IdMatch, catalog, family_by_id, find_checkpoint, resolve_id
+from auditor.facts.catalog import (
+    Checkpoint,
+    Family,
+    IdMatch,
+    catalog,
+    family_by_id,
+    find_checkpoint,
+    names_pattern,
+    normalise,
+    resolve_id,
+)
 from auditor.facts.layout import Structure, layout_ids_for
 from auditor.facts.license_ids import hf_id_for_key, hf_licenses, scancode_category, spdx_for_key
 from auditor.facts.model_files import ModelFiles
@@ -28,6 +39,7 @@ RELATIONS = ("declared", "finetune", "adapter", "quantized", "merge", "architect
 WEIGHTS = {
     "card": 1.0, "adapter_config": 0.95, "readme": 0.6, "config": 0.5, "hyperparameters": 0.8,
     "tensors": 0.6, "layout": 0.3, "tokenizer": 0.3, "code": 0.3, "license": 0.3, "name_or_path": 0.85,
+    "filename": 0.5,
 }
 _README_BASE = 0.9  # "built on X", "fine-tuned from X": a declaration in prose
 _LOCAL_PATH = 0.6  # a local checkpoint path's last component, as config.json's _name_or_path
@@ -210,6 +222,7 @@ def _declared(found: _Candidates, card: Card, card_path: str | None, readme: str
         if hit:  # a plain mention of a catalogued id: weaker than a declaration
             candidate = found.get(repo, hit[0], relation, hit[1].license, hit[1])
             add_evidence(candidate, "readme", card_path, f"names {repo}")
+    _named_weights(found, files)
     name_or_path = files.config.get("_name_or_path")
     if isinstance(name_or_path, str) and name_or_path.strip():
         value = name_or_path.strip()
@@ -223,6 +236,26 @@ def _declared(found: _Candidates, card: Card, card_path: str | None, readme: str
                                       match.checkpoint)
                 add_evidence(candidate, "name_or_path", "config.json",
                              f"_name_or_path: {value} (a local path; {match.detail})", _LOCAL_PATH * match.confidence)
+
+
+def _named_weights(found: _Candidates, files: ModelFiles) -> None:
+    """A weight file named after a catalogued checkpoint (`Phi-4-mini-instruct-Q3_K_M.gguf`): a
+    re-upload says what it is in its file names."""
+    names = sorted({posixpath.basename(p) for p in files.weights})[:20]
+    if not names:
+        return
+    lowered = [normalise(n) for n in names]
+    for family in catalog()[0]:
+        for checkpoint in family.checkpoints:
+            for repo in checkpoint.repos:
+                basename = normalise(repo.rsplit("/", 1)[-1])
+                hit = next((n for n, low in zip(names, lowered, strict=True)
+                            if "-" in basename and names_pattern(basename).search(low)), None)
+                if hit:
+                    candidate = found.get(checkpoint.name, family, "quantized" if hit.endswith((".gguf", ".ggml"))
+                                          else "finetune", checkpoint.license, checkpoint)
+                    add_evidence(candidate, "filename", hit, f"the weight file {hit} is named after {repo}")
+                    break
 
 
 def _inferred(found: _Candidates, files: ModelFiles, structure: Structure | None, layout: LayoutMatch | None,
