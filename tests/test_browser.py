@@ -65,9 +65,57 @@ def test_demo_report_reads_and_prints_cleanly(browser, tmp_path):
     page.locator("#filters input").nth(1).uncheck()
     assert page.locator("article.finding.warning").first.is_hidden()
     pdf = ARTIFACTS / "demo-report.pdf"
-    page.pdf(path=str(pdf), format="A4", print_background=True)
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
     assert pdf.stat().st_size > 10_000 and pdf.read_bytes().startswith(b"%PDF")
     page.close()
+    _pdf_pages_as_png(pdf)
+
+
+def _overflow(page) -> int:
+    """How far the page is wider than its viewport (0: no horizontal scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_demo_report_fits_desktop_phone_and_paper(browser, tmp_path):
+    run_cli("demo", "--output-dir", str(tmp_path / "demo"))
+    report = tmp_path / "demo" / "report.html"
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 390):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(report.as_uri())
+        page.screenshot(path=str(ARTIFACTS / f"demo-report-{width}px.png"), full_page=True)
+        assert _overflow(page) <= 0, width
+        window = page.locator("#timeline svg rect[stroke-dasharray]").first
+        box = window.bounding_box()
+        assert window.is_visible() and box and box["width"] >= 8, (width, box)  # the exposure window shows
+        page.close()
+    page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.goto(report.as_uri())
+    page.emulate_media(media="print")
+    assert _overflow(page) <= 0
+    pdf = ARTIFACTS / "demo-report-print.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    page.close()
+    text = _pdf_pages_as_png(pdf)
+    # running header and footer on every page: repo and revision, tool and LicenseDB, page n of m
+    pages = len(text)
+    for number, page_text in enumerate(text, start=1):
+        assert f"Page {number} of {pages}" in page_text, number
+        assert "LicenseDB" in page_text and "demo-model @" in page_text, number
+    assert "Reviewer sign-off" in "".join(text) and "Contents" in text[0]
+
+
+def _pdf_pages_as_png(pdf: Path) -> list[str]:
+    """Render each PDF page to a PNG beside it (for review) and return each page's text."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(pdf))
+    texts = []
+    for number, page in enumerate(document, start=1):
+        page.render(scale=1).to_pil().save(pdf.with_name(f"{pdf.stem}-page{number}.png"))
+        texts.append(page.get_textpage().get_text_range())
+    document.close()
+    return texts
 
 
 def test_hostile_report_runs_nothing_and_loads_nothing(browser, repo, tmp_path):

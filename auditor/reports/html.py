@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from auditor.model import SEVERITIES, Audit
 from auditor.reports.summary import verdict_sentence
@@ -52,6 +53,14 @@ def safe_link(url: str | None) -> str | None:
     if url and url.strip().lower().startswith(("https://", "http://")):
         return url.strip()
     return None
+
+
+def css_string(value: object) -> Markup:
+    """A quoted CSS string for the print margin boxes: anything but plain characters is a CSS escape,
+    so a repo string can neither end the string nor the style element."""
+    plain = " .,_-/:@+()·"
+    body = "".join(c if c.isalnum() and c.isascii() or c in plain else f"\\{ord(c):x} " for c in str(value or ""))
+    return Markup(f'"{body}"')
 
 
 def _short(text: str, limit: int = 64) -> str:
@@ -175,6 +184,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["safe_link"] = safe_link
+    env.filters["css_string"] = css_string
     env.filters["short"] = lambda sha: (sha or "")[:12]
     return env
 
@@ -185,7 +195,15 @@ def render_html(audit: Audit, generated_at: datetime.datetime | None = None) -> 
     lineage_height, lineage_boxes = _lineage(audit)
     data: dict[str, Any] = audit.to_dict()
     groups = [(s, [f for f in data["findings"] if f["severity"] == s]) for s in SEVERITIES]
+    target, tool = data["target"], data["tool"]
+    revision = (target["revision"] or "no revision")[:12]
+    # Non-breaking hyphens: a date in the page header must not break mid-token.
+    running_header = (f"License audit · {target.get('path') or target.get('repo_id')} @ {revision} · "
+                      f"{generated.replace('-', chr(0x2011))}")
+    running_footer = (f"{tool['name']} {tool['version']} · LicenseDB {tool.get('licensedb_version') or 'not set'} "
+                      f"· rules {tool['rules_digest'][:19]}")
     return _environment().get_template("report.html.j2").render(
+        running_header=running_header, running_footer=running_footer,
         data=data, audit=audit, verdict=verdict_sentence(audit), failed=audit.failed(), generated=generated,
         groups=groups, timeline=_timeline(audit), lineage_boxes=lineage_boxes, lineage_height=lineage_height,
         width=WIDTH, label_width=LABEL_WIDTH, script=SCRIPT, script_hash=digest,
