@@ -233,3 +233,88 @@ def test_agpl_license_file_on_a_qwen_derivative_conflicts_though_the_card_declar
     [license_file] = [f for f in conflicts if f["evidence"][0]["path"] == "LICENSE"]
     assert license_file["severity"] == "error" and "AGPL-3.0" in license_file["message"]
     assert all("Tongyi Qianwen" in f["message"] for f in conflicts)
+
+
+def _renamed_llama(name: str) -> str:
+    import re
+
+    name = re.sub(r"^model\.layers\.", "transformer.blocks.", name)
+    for old, new in (("self_attn.q_proj", "attn.wq"), ("self_attn.k_proj", "attn.wk"), ("self_attn.v_proj", "attn.wv"),
+                     ("self_attn.o_proj", "attn.wo"), ("mlp.gate_proj", "ffn.w1"), ("mlp.up_proj", "ffn.w3"),
+                     ("mlp.down_proj", "ffn.w2"), ("post_attention_layernorm", "norm_b"), ("input_layernorm", "norm_a"),
+                     ("model.embed_tokens", "transformer.tok"), ("model.norm", "transformer.norm_f"),
+                     ("lm_head", "transformer.out")):
+        name = name.replace(old, new)
+    return name
+
+
+def test_renamed_tiny_llama_is_found_from_its_tensor_graph(repo):
+    from helpers import llama_tensors
+
+    shapes = llama_tensors(2, 32, 96, 64, 4, 2, rename=_renamed_llama)
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card(), "LICENSE": MIT_TEXT, "model.safetensors": safetensors_bytes(shapes)})
+    doc = scan(repo.path)
+    [renamed] = findings(doc, "renamed-tensors")
+    mapping = {e["excerpt"] for e in renamed["evidence"]}
+    for pair in ("transformer.blocks.* -> model.layers.*", "attn.wq.weight -> model.layers.*.self_attn.q_proj.weight",
+                 "ffn.w1.weight -> model.layers.*.mlp.gate_proj.weight",
+                 "ffn.w2.weight -> model.layers.*.mlp.down_proj.weight",
+                 "norm_a.weight -> model.layers.*.input_layernorm.weight",
+                 "norm_b.weight -> model.layers.*.post_attention_layernorm.weight"):
+        assert any(m.endswith(pair) for m in mapping), pair
+    [llama] = doc["lineage"]
+    assert (llama["family"], llama["relation"], llama["confidence"]) == ("llama", "architecture", 0.6)
+    detail = llama["evidence"][0]["detail"]
+    assert "grouped-query attention (q [32, 32], k/v [16, 32])" in detail and "gated three-matrix MLP" in detail
+    assert "2 norms per block" in detail and "embedding [64, 32]" in detail
+
+
+def _blocks(prefix: str, layers: int, per_layer: dict, top: dict) -> dict:
+    shapes = dict(top)
+    for i in range(layers):
+        shapes.update({f"{prefix}.{i}.{name}": shape for name, shape in per_layer.items()})
+    return shapes
+
+
+NEGATIVES = {
+    "gpt2": _blocks("h", 2, {"ln_1.weight": (32,), "ln_1.bias": (32,), "attn.c_attn.weight": (32, 96),
+                             "attn.c_attn.bias": (96,), "attn.c_proj.weight": (32, 32), "attn.c_proj.bias": (32,),
+                             "ln_2.weight": (32,), "ln_2.bias": (32,), "mlp.c_fc.weight": (32, 128),
+                             "mlp.c_fc.bias": (128,), "mlp.c_proj.weight": (128, 32), "mlp.c_proj.bias": (32,)},
+                    {"wte.weight": (64, 32), "wpe.weight": (16, 32), "ln_f.weight": (32,), "ln_f.bias": (32,)}),
+    "bert": _blocks("encoder.layer", 2, {
+        "attention.self.query.weight": (32, 32), "attention.self.query.bias": (32,),
+        "attention.self.key.weight": (32, 32), "attention.self.key.bias": (32,),
+        "attention.self.value.weight": (32, 32), "attention.self.value.bias": (32,),
+        "attention.output.dense.weight": (32, 32), "attention.output.dense.bias": (32,),
+        "attention.output.LayerNorm.weight": (32,), "attention.output.LayerNorm.bias": (32,),
+        "intermediate.dense.weight": (128, 32), "intermediate.dense.bias": (128,),
+        "output.dense.weight": (32, 128), "output.dense.bias": (32,),
+        "output.LayerNorm.weight": (32,), "output.LayerNorm.bias": (32,)},
+        {"embeddings.word_embeddings.weight": (64, 32), "embeddings.position_embeddings.weight": (16, 32)}),
+    "bloom": _blocks("h", 2, {"input_layernorm.weight": (32,), "input_layernorm.bias": (32,),
+                              "self_attention.query_key_value.weight": (96, 32),
+                              "self_attention.query_key_value.bias": (96,),
+                              "self_attention.dense.weight": (32, 32), "self_attention.dense.bias": (32,),
+                              "post_attention_layernorm.weight": (32,), "post_attention_layernorm.bias": (32,),
+                              "mlp.dense_h_to_4h.weight": (128, 32), "mlp.dense_h_to_4h.bias": (128,),
+                              "mlp.dense_4h_to_h.weight": (32, 128), "mlp.dense_4h_to_h.bias": (32,)},
+                     {"word_embeddings.weight": (64, 32), "word_embeddings_layernorm.weight": (32,),
+                      "word_embeddings_layernorm.bias": (32,), "ln_f.weight": (32,), "ln_f.bias": (32,)}),
+    "moe": _blocks("blocks", 2, {"norm1.weight": (32,), "attn.wq.weight": (32, 32), "attn.wk.weight": (16, 32),
+                                 "attn.wv.weight": (16, 32), "attn.wo.weight": (32, 32), "norm2.weight": (32,),
+                                 "moe.router.weight": (4, 32), **{f"moe.experts.{e}.{w}.weight": s for e in range(4)
+                                 for w, s in (("w1", (96, 32)), ("w3", (96, 32)), ("w2", (32, 96)))}},
+                   {"tok.weight": (64, 32), "norm.weight": (32,), "out.weight": (64, 32)}),
+}
+
+
+def test_unrelated_architectures_do_not_match_the_llama_graph(repo):
+    for number, (name, shapes) in enumerate(NEGATIVES.items()):
+        repo.commit(f"Upload {name}", f"2025-01-0{number + 1} 10:00:00", {
+            "README.md": card(), "model.safetensors": safetensors_bytes(shapes)})
+        doc = scan(repo.path)
+        assert not any(c["family"] in ("llama", "mistral") for c in doc["lineage"]), (name, doc["lineage"])
+        renamed = findings(doc, "renamed-tensors")
+        assert not renamed or renamed[0]["subject"] != "llama", name

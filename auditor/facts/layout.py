@@ -231,3 +231,27 @@ def best_layout(found: Structure, config: dict, architectures: tuple[str, ...] =
             continue
         candidates.append((not match.top_accounted, len(match.renamed), layout.id, match))
     return min(candidates, key=lambda c: c[:3])[3] if candidates else None
+
+
+def graph_summary(found: Structure, match: LayoutMatch) -> str:
+    """What the tensor graph shows, in the canonical names the match paired: attention (grouped-query
+    when K/V are narrower than Q), a gated three-matrix MLP, norms per block, embedding and head."""
+    canonical = {repo.rsplit("*.", 1)[-1]: canon.rsplit("*.", 1)[-1] for repo, canon in match.renamed}
+    layer = {canonical.get(name, name): shape for name, shape in found.layer.items()}
+    top = {canonical.get(name, name): shape for name, shape in found.top.items()}
+    parts = []
+    q, k = layer.get("self_attn.q_proj.weight"), layer.get("self_attn.k_proj.weight")
+    if q and k:
+        kind = "grouped-query" if k[0] < q[0] else "multi-head"
+        parts.append(f"per-block {kind} attention (q {list(q)}, k/v {list(k)})")
+    mlp = [layer.get(f"mlp.{n}_proj.weight") for n in ("gate", "up", "down")]
+    if all(mlp):
+        parts.append(f"gated three-matrix MLP (gate/up {list(mlp[0])}, down {list(mlp[2])})")
+    norms = sum(1 for name, shape in layer.items() if "norm" in name and shape and len(shape) == 1)
+    if norms:
+        parts.append(f"{norms} norms per block")
+    for name, label in (("model.embed_tokens.weight", "embedding"), ("lm_head.weight", "head")):
+        if top.get(name):
+            parts.append(f"{label} {list(top[name])}")
+    where = f"{found.layers} blocks"
+    return f"{match.layout} tensor graph over {where}: " + ", ".join(parts) if parts else f"{match.layout} layout"

@@ -29,7 +29,7 @@ from auditor.facts.catalog import (
     normalise,
     resolve_id,
 )
-from auditor.facts.layout import Structure, layout_ids_for
+from auditor.facts.layout import Structure, graph_summary, layout_ids_for, layouts
 from auditor.facts.license_ids import hf_id_for_key, hf_licenses, scancode_category, spdx_for_key
 from auditor.facts.model_files import ModelFiles
 from auditor.model import Candidate, Card, Clue, LayoutMatch, LicenseRef
@@ -325,10 +325,23 @@ def family_signature_weight(family: Family, tolerated: bool = False) -> float:
     return WEIGHTS["hyperparameters"] - (0.1 if tolerated else 0.0)
 
 
-def _architecture_only(found: _Candidates, files: ModelFiles, matched: set[str]) -> None:
-    """The code lineage an architecture class implies, where no checkpoint of it matched."""
+def _architecture_only(found: _Candidates, files: ModelFiles, matched: set[str], structure: Structure | None,
+                       layout: LayoutMatch | None) -> None:
+    """The code lineage an architecture class implies, where no checkpoint of it matched; from the
+    tensor graph when config.json names no architecture (renamed tensors hide a Llama)."""
     families, archs = catalog()
     taken = matched | {c.family for c in found.values() if c.family}
+    if layout is not None and structure is not None and not files.architectures:
+        arch_name = layouts()[layout.layout].architectures[0].lower()
+        arch = archs.get(arch_name)
+        related = {f.id for f in families if arch_name in {a.lower() for a in f.architectures}}
+        if arch is not None and not related & taken:
+            candidate = found.get(None, family_by_id(arch.family), "architecture", arch.code_license)
+            candidate.family = candidate.family or arch.family
+            weight = WEIGHTS["tensors"] if layout.shapes_checked else WEIGHTS["layout"]
+            add_evidence(candidate, "tensors", files.tensors.sources[0] if files.tensors.sources else None,
+                         f"{'renamed ' if layout.renamed else ''}{graph_summary(structure, layout)} ({arch.code})",
+                         weight)
     for arch_name in sorted({a.lower() for a in files.architectures}):
         arch = archs.get(arch_name)
         if arch is None:
@@ -392,7 +405,7 @@ def infer_lineage(card: Card, card_path: str | None, readme: str, files: ModelFi
     found = _Candidates()
     _declared(found, card, card_path, readme, files)
     matched = _inferred(found, files, structure, layout, license_keys)
-    _architecture_only(found, files, matched)
+    _architecture_only(found, files, matched, structure, layout)
     _supporting(found, files, layout)
     _chains(found)
     return sorted(found.values(), key=lambda c: (-c.confidence, c.order, c.upstream or "", c.family or ""))
