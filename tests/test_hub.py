@@ -132,3 +132,29 @@ def test_requests_grow_with_commits_not_files(hub, tmp_path):
     assert hub.counts["tree"] == 31  # one listing per commit
     assert served <= 31 + 2 + 6  # + commit pages + the few license/card downloads, never per file
     json.dumps(dict(hub.counts))
+
+
+def test_damaged_cache_entries_read_as_missing(hub, tmp_path):
+    """A blob cut short by a crash or a full disk, in the auditor's cache or the Hugging Face cache,
+    is never taken for the file: it is fetched again and the report is the same."""
+    hub.add("org/model", build_demo_repo(tmp_path / "repo"))
+    first = audit("hf://org/model").to_dict()
+    downloads = hub.counts["download"]
+    damaged = [*(tmp_path / "cache").rglob("blobs/*"), *(tmp_path / "hf-home").rglob("blobs/*")]
+    assert damaged
+    for blob in damaged:
+        blob.write_bytes(blob.read_bytes()[:5])
+    assert audit("hf://org/model").to_dict() == first
+    assert hub.counts["download"] > downloads
+
+
+def test_huggingface_hub_settings(hub, tmp_path, monkeypatch):
+    """HF_HUB_CACHE holds the downloads; HF_HUB_OFFLINE=1 is --offline; hf://name is a canonical model."""
+    hub.add("gpt2", build_demo_repo(tmp_path / "repo"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    first = audit("hf://gpt2").to_dict()
+    assert first["target"]["repo_id"] == "gpt2"
+    assert list((tmp_path / "hub-cache" / "models--gpt2").rglob("LICENSE"))
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert audit("hf://gpt2").to_dict() == first

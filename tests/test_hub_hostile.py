@@ -218,3 +218,24 @@ def test_concurrent_scans_share_one_cache(box):
         assert proc.returncode == 0, err.decode()
     docs = {report.read_text() for report in reports}
     assert len(docs) == 1
+
+
+def test_an_alias_bomb_in_the_card_ends_within_limits(box):
+    """A 'billion laughs' README front matter served by the Hub: noted, never expanded."""
+    levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+    bomb = "---\nlicense: mit\n" + "\n".join(levels) + "\n---\n# A model\n"
+    RepoBuilder(box.root / "repo").commit("Card", "2025-01-03 10:00:00", {"README.md": bomb})
+    run = box.scan(timeout=60)
+    assert run.returncode in (0, 1), run.err
+    assert "alias" in json.dumps(box.doc()).lower(), box.doc().get("card")
+
+
+def test_the_proxy_is_used_and_the_pre_check_does_not_bypass_it(box):
+    """HTTP(S)_PROXY as huggingface_hub users set it: the endpoint's host need not resolve locally.
+    The stand-in answers proxy-form requests (absolute URLs) too, so it serves as the proxy."""
+    box.env.update({"HF_ENDPOINT": "http://hub.invalid", "HTTP_PROXY": box.stub.endpoint,
+                    "http_proxy": box.stub.endpoint, "NO_PROXY": "", "no_proxy": ""})
+    run = box.scan()
+    assert run.returncode in (0, 1), run.err
+    assert box.doc()["target"]["repo_id"] == REPO
