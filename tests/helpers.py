@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 from auditor.demo import MIT_TEXT as MIT_TEXT  # re-exported for the tests
+from auditor.demo import RepoBuilder
 from auditor.pipeline import Options, audit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "testdata"
@@ -159,3 +160,21 @@ def perturbations(text: str) -> dict[str, str]:
         "in-notice": "This model includes material from upstream, used under the terms below.\n\n" + reflowed
                      + "\n\nAll other files are covered by the repository's own notices.\n",
     }
+
+
+def sharded_repo(path: Path) -> Path:
+    """A card, MIT LICENSE, two safetensors shards with an index and config; then the LICENSE dropped."""
+    repo = RepoBuilder(path)
+    names = llama_tensors(2, 32, 96, 64, 4, 2)
+    first = {k: v for i, (k, v) in enumerate(sorted(names.items())) if i % 2 == 0}
+    second = {k: v for k, v in names.items() if k not in first}
+    repo.commit("Add card", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    repo.commit("Upload shards", "2025-01-02 10:00:00", {
+        "model-00001-of-00002.safetensors": safetensors_bytes(first),
+        "model-00002-of-00002.safetensors": safetensors_bytes(second),
+        "model.safetensors.index.json": index_json(names),
+        "config.json": config_json("LlamaForCausalLM", "llama", hidden_size=32, intermediate_size=96,
+                                   num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=2),
+    })
+    repo.commit("Drop license", "2025-01-03 10:00:00", {"LICENSE": None})
+    return path

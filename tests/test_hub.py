@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import MIT_TEXT, card, config_json, index_json, llama_tensors, safetensors_bytes
+from helpers import MIT_TEXT, card, sharded_repo
 from hubstub import HubStub
 
 from auditor.demo import RepoBuilder, build_demo_repo
@@ -34,23 +34,6 @@ def without_target(doc: dict) -> dict:
     """What must match between a clone and the Hub. `notes` may differ: the Hub serves the headers of
     LFS weights that a clone without LFS only has pointers for."""
     return {key: value for key, value in doc.items() if key not in ("target", "notes")}
-
-
-def sharded_repo(path):
-    repo = RepoBuilder(path)
-    names = llama_tensors(2, 32, 96, 64, 4, 2)
-    first = {k: v for i, (k, v) in enumerate(sorted(names.items())) if i % 2 == 0}
-    second = {k: v for k, v in names.items() if k not in first}
-    repo.commit("Add card", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
-    repo.commit("Upload shards", "2025-01-02 10:00:00", {
-        "model-00001-of-00002.safetensors": safetensors_bytes(first),
-        "model-00002-of-00002.safetensors": safetensors_bytes(second),
-        "model.safetensors.index.json": index_json(names),
-        "config.json": config_json("LlamaForCausalLM", "llama", hidden_size=32, intermediate_size=96,
-                                   num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=2),
-    })
-    repo.commit("Drop license", "2025-01-03 10:00:00", {"LICENSE": None})
-    return path
 
 
 @pytest.mark.parametrize("build", [build_demo_repo, sharded_repo], ids=["delete-restore-notice", "sharded"])

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import MIT_TEXT, card, config_json, index_json, llama_tensors, safetensors_bytes
+from helpers import MIT_TEXT, sharded_repo
 from hubstub import Hostile, HubStub
 from limits import assert_contained, run_limited
 
@@ -21,22 +21,6 @@ from auditor.demo import RepoBuilder
 
 CANARY = "CANARY-3f9c1e-do-not-leak"
 REPO = "org/model"
-
-
-def model_repo(path: Path) -> Path:
-    repo = RepoBuilder(path)
-    names = llama_tensors(2, 32, 96, 64, 4, 2)
-    first = {k: v for i, (k, v) in enumerate(sorted(names.items())) if i % 2 == 0}
-    second = {k: v for k, v in names.items() if k not in first}
-    repo.commit("Add card", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
-    repo.commit("Upload shards", "2025-01-02 10:00:00", {
-        "model-00001-of-00002.safetensors": safetensors_bytes(first),
-        "model-00002-of-00002.safetensors": safetensors_bytes(second),
-        "model.safetensors.index.json": index_json(names),
-        "config.json": config_json("LlamaForCausalLM", "llama", hidden_size=32, intermediate_size=96,
-                                   num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=2),
-    })
-    return path
 
 
 class Sandbox:
@@ -109,7 +93,7 @@ def licensedb(tmp_path_factory) -> Path:
 @pytest.fixture
 def box(tmp_path, licensedb):
     with HubStub() as stub:
-        stub.add(REPO, model_repo(tmp_path / "repo"))
+        stub.add(REPO, sharded_repo(tmp_path / "repo"))
         sandbox = Sandbox(tmp_path, stub.endpoint, licensedb)
         sandbox.stub = stub
         yield sandbox
@@ -164,8 +148,7 @@ def test_header_ids_that_are_paths_never_name_a_file(box):
     box.stub.hostile[REPO] = Hostile(headers=headers)
     run = box.scan()
     assert run.returncode in (0, 1), run.err
-    notes = box.doc()["license_files"] + [{"notes": box.doc()["notes"]}]
-    text = json.dumps(notes)
+    text = json.dumps(box.doc())  # the file notes: in license files, the card, the timeline, notes
     assert "not a file id" in text and "not a commit id" in text
     assert not (box.root / "pwned-relative").exists() and not absolute.exists()
 
