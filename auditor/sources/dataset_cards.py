@@ -6,12 +6,13 @@ cannot be reached the cached answer stands.
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 from auditor.facts.datasets import DatasetCard
-from auditor.sources.hub import _cache_root
+from auditor.sources.hub import _cache_root, default_timeout
+from auditor.sources.hub_cache import HubCache
+from auditor.sources.hub_http import HubAnswerRejected, HubStalled, bounded_call
+from auditor.sources.hub_http import install as install_bounds
 
 
 def _text(value: object) -> str | None:
@@ -23,30 +24,42 @@ def _text(value: object) -> str | None:
 class HubDatasetCards:
     def __init__(self, offline: bool = False) -> None:
         self.offline = offline
-        self._cache = _cache_root() / "datasets"
+        self._cache = HubCache(_cache_root() / "datasets")
         self._api = None
 
-    def _file(self, repo_id: str) -> Path:
-        return self._cache / f"{repo_id.replace('/', '--')}.json"
+    @staticmethod
+    def _name(repo_id: str) -> str:
+        return f"{repo_id.replace('/', '--')}.json"
 
     def _cached(self, repo_id: str) -> DatasetCard | None:
-        file = self._file(repo_id)
-        if not file.is_file():
-            return None
-        data = json.loads(file.read_text(encoding="utf-8"))
-        return DatasetCard(repo_id, data["license"], data.get("license_name")) if data.get("found") else None
+        data = self._cache.read_json(self._name(repo_id))
+        if not isinstance(data, dict) or not data.get("found"):
+            return None  # unknown, or a damaged entry, which is a missing one
+        return DatasetCard(repo_id, data.get("license"), data.get("license_name"))
 
     def __call__(self, repo_id: str) -> DatasetCard | None:
+        from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+        try:
+            # The id comes from the audited card: only a real Hub id may name a request or a cache file.
+            validate_repo_id(repo_id)
+        except HFValidationError:
+            return None
         if self.offline:
             return self._cached(repo_id)
         from huggingface_hub import HfApi
         from huggingface_hub.errors import HfHubHTTPError
 
+        install_bounds()
+
         if self._api is None:
             # Read at call time, not at import: huggingface_hub fixes its default endpoint when imported.
             self._api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None)
         try:
-            info = self._api.dataset_info(repo_id)
+            api = self._api
+            info = bounded_call(lambda: api.dataset_info(repo_id), default_timeout(), lambda _s: "stalled")
+        except (HubStalled, HubAnswerRejected):
+            return self._cached(repo_id)
         except HfHubHTTPError as exc:
             status = getattr(exc.response, "status_code", None)
             if status not in (401, 403, 404):
@@ -62,8 +75,5 @@ class HubDatasetCards:
             record = {"found": True, "sha": info.sha,
                       "license": _text(getattr(card, "license", None)) if card else None,
                       "license_name": _text(getattr(card, "license_name", None)) if card else None}
-        self._cache.mkdir(parents=True, exist_ok=True)
-        tmp = self._file(repo_id).with_suffix(".tmp")
-        tmp.write_text(json.dumps(record), encoding="utf-8")
-        tmp.replace(self._file(repo_id))
+        self._cache.write_json(record, self._name(repo_id))
         return self._cached(repo_id)
