@@ -12,7 +12,7 @@ from auditor.engine import load_rules, run_checks
 from auditor.errors import AuditorError
 from auditor.facts.card import card_from_blob
 from auditor.facts.catalog import find_checkpoint
-from auditor.facts.datasets import CardLookup, read_datasets
+from auditor.facts.datasets import MAX_DATASETS, CardLookup, read_datasets
 from auditor.facts.layout import best_layout, structure
 from auditor.facts.licensedb import data_version
 from auditor.facts.lineage import infer_lineage, license_ref
@@ -109,7 +109,12 @@ def _with_datasets(facts: Facts, source: GitSource | FolderSource | HubSource, l
             text = source.read_root_file(lf.path)
             if text is not None:
                 texts[lf.path] = text
-    return replace(facts, datasets=read_datasets(facts.card, facts.card_path, facts.readme_text, texts, lookup))
+    datasets = read_datasets(facts.card, facts.card_path, facts.readme_text, texts, lookup)
+    notes = facts.notes
+    if len(facts.card.datasets) > MAX_DATASETS:
+        notes += (f"{facts.card_path}: the card names {len(facts.card.datasets)} datasets; only the first "
+                  f"{MAX_DATASETS} were audited",)
+    return replace(facts, datasets=datasets, notes=notes)
 def _with_weight_evidence(facts: Facts, target: str, options: Options) -> Facts:
     """Lineage evidence of kind `weights` from comparing sampled weights with each candidate base."""
     from auditor.provenance import compare_models

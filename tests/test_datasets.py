@@ -188,3 +188,13 @@ def test_html_shows_datasets_beside_upstreams(repo):
     table = html[html.index('<h3 id="datasets">'):]
     assert "CC-BY-NC-4.0" in table and "OpenAI text-davinci-003: OpenAI Terms of Use" in table
     assert "acme/&lt;script&gt;" in table  # repo strings escaped
+
+
+def test_hostile_dataset_lists_are_capped_and_noted(repo):
+    names = [f"org/ds-{i}" for i in range(520)]
+    repo.commit("Upload", "2026-01-05 10:00:00", {
+        "README.md": model_card("mit", ["123", "  ", *names]).replace("  - 123", "  - 123\n  - {a: 1}")})
+    doc = scan(repo.path)
+    assert len(doc["datasets"]) == 500 and doc["datasets"][0]["name"] == "123"
+    assert doc["datasets"][1]["name"] == "{'a': 1}"  # a mapping in the list is named, not fatal
+    assert any("datasets; only the first 500 were audited" in note for note in doc["notes"])

@@ -22,6 +22,9 @@ from auditor.resources import rules_dir
 
 # A Hub dataset id, `org/name`: the only form a dataset card can be looked up by.
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# Real cards name a handful; a hostile one could name thousands (and BOM dependency graphs grow
+# quadratically in cyclonedx-python-lib). Beyond this many, the rest are noted, not audited.
+MAX_DATASETS = 500
 _FRONT_MATTER = re.compile(r"\A\s*---.*?\n---[ \t]*\n", re.DOTALL)
 
 
@@ -149,7 +152,7 @@ def read_datasets(card: Card, card_path: str | None, readme_text: str, license_t
         texts.setdefault(path, NormalisedText(text))
     line = field_line(readme_text, "datasets")
     out = []
-    for name in dict.fromkeys(n.strip() for n in card.datasets if n and n.strip()):
+    for name in list(dict.fromkeys(n.strip() for n in card.datasets if n and n.strip()))[:MAX_DATASETS]:
         entry = _find(name)
         if entry is not None:
             out.append(_from_catalog(name, entry, texts, line))

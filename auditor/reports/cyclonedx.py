@@ -36,7 +36,7 @@ from auditor.facts.license_ids import hf_licenses, spdx_for_key
 from auditor.facts.licensedb import reference_text
 from auditor.facts.phrases import defined_licenses
 from auditor.facts.upstreams import resolve
-from auditor.model import Audit, Candidate, Dataset, Finding, LicenseFile
+from auditor.model import Audit, Candidate, Dataset, LicenseFile
 from auditor.reports.json import render_json
 
 SCHEMA = SchemaVersion.V1_6
@@ -100,35 +100,29 @@ def _declared(audit: Audit) -> DisjunctiveLicense | None:
     return _license(None, None, card.license_name or card.license, LicenseAcknowledgement.DECLARED)
 
 
-def _findings(audit: Audit, subject: str | None) -> list[Property]:
-    """Findings about `subject` (None: those about no other component)."""
-    return [Property(name="auditor:finding", value=f"{f.severity} {f.rule}: {f.message}")
-            for f in audit.findings if _subject_of(audit, f) == subject]
+def _findings_by_component(audit: Audit, ancestors: list[Candidate]) -> dict[str | None, list[Property]]:
+    """Each finding as a property of the component it concerns: a dataset, an upstream, else the model."""
+    datasets = {d.name for d in audit.facts.datasets}
+    upstreams = {_ancestor_name(c) for c in ancestors}
+    grouped: dict[str | None, list[Property]] = {}
+    for f in audit.findings:
+        ref = (f"dataset:{f.subject}" if f.subject in datasets
+               else f"upstream:{f.subject}" if f.subject in upstreams else None)
+        value = f"{f.severity} {f.rule}: {f.message}"
+        grouped.setdefault(ref, []).append(Property(name="auditor:finding", value=value))
+    return grouped
 
 
-def _subject_of(audit: Audit, finding: Finding) -> str | None:
-    if any(d.name == finding.subject for d in audit.facts.datasets):
-        return f"dataset:{finding.subject}"
-    if any(_ancestor_name(c) == finding.subject for c in _ancestors(audit)):
-        return f"upstream:{finding.subject}"
-    return None
-
-
-def _ancestors(audit: Audit) -> list[Candidate]:
+def _ancestors(audit: Audit, unsettled: set[int]) -> list[Candidate]:
     """The upstreams whose terms bind, the declared bases, and the alternatives nothing settles."""
-    unsettled = _unsettled(audit)
     return [c for c in audit.facts.lineage if c.binds or c.relation == "declared" or id(c) in unsettled]
-
-
-def _unsettled(audit: Audit) -> set[int]:
-    return {id(c) for group in resolve(audit.facts).open_questions for c in group}
 
 
 def _ancestor_name(candidate: Candidate) -> str:
     return candidate.upstream or candidate.family or "unknown"
 
 
-def _ancestor(audit: Audit, candidate: Candidate) -> Component:
+def _ancestor(candidate: Candidate, unsettled: set[int], findings: dict[str | None, list[Property]]) -> Component:
     name = _ancestor_name(candidate)
     info = candidate.to_dict()["license"]
     licenses = _unique([_license(info["spdx"], info["key"], None)] if info else [])
@@ -138,15 +132,15 @@ def _ancestor(audit: Audit, candidate: Candidate) -> Component:
         properties.append(Property(name="auditor:family", value=candidate.family))
     if candidate.why:
         properties.append(Property(name="auditor:why", value=candidate.why))
-    if id(candidate) in _unsettled(audit):
+    if id(candidate) in unsettled:
         properties.append(Property(name="auditor:unsettled",
                                    value="one of several checkpoints with different licenses; nothing settles which"))
     properties += [Property(name="auditor:evidence", value=f"{e.source}: {e.detail}") for e, _w in candidate.evidence]
     return Component(type=ComponentType.MACHINE_LEARNING_MODEL, name=name, bom_ref=f"upstream:{name}",
-                     licenses=licenses, properties=properties + _findings(audit, f"upstream:{name}"))
+                     licenses=licenses, properties=properties + findings.get(f"upstream:{name}", []))
 
 
-def _dataset(audit: Audit, dataset: Dataset) -> Component:
+def _dataset(dataset: Dataset, findings: dict[str | None, list[Property]]) -> Component:
     lic = _license(dataset.license, None, None) if dataset.license else None
     properties = [Property(name=f"auditor:{k}", value=v) for k, v in (
         ("terms-from", dataset.terms_from), ("terms-source", dataset.source), ("basis", dataset.basis),
@@ -156,7 +150,7 @@ def _dataset(audit: Audit, dataset: Dataset) -> Component:
     properties += [Property(name="auditor:credited-in", value=path) for path in dataset.credited_in]
     ref = f"dataset:{dataset.name}"
     return Component(type=ComponentType.DATA, name=dataset.name, bom_ref=ref, description=dataset.title,
-                     licenses=[lic] if lic else [], properties=properties + _findings(audit, ref))
+                     licenses=[lic] if lic else [], properties=properties + findings.get(ref, []))
 
 
 def _code_file(lf: LicenseFile) -> Component:
@@ -190,11 +184,11 @@ def _commits(audit: Audit) -> list[Commit]:
     return commits
 
 
-def _model_card(audit: Audit) -> dict[str, Any]:
+def _model_card(audit: Audit, ancestors: list[Candidate]) -> dict[str, Any]:
     """The modelCard object (schema 1.6 `modelCard`): architecture, datasets, base model."""
     facts = audit.facts
     parameters: dict[str, Any] = {}
-    family = next((c.family for c in _ancestors(audit) if c.family), None)
+    family = next((c.family for c in ancestors if c.family), None)
     if family:
         parameters["architectureFamily"] = family
     if facts.architectures:
@@ -212,21 +206,23 @@ def _model_card(audit: Audit) -> dict[str, Any]:
     return card
 
 
-def build_bom(audit: Audit) -> Bom:
+def build_bom(audit: Audit, ancestors: list[Candidate], unsettled: set[int]) -> Bom:
     facts = audit.facts
+    findings = _findings_by_component(audit, ancestors)
     target = facts.target
     licenses = _unique([_declared(audit), *_file_licenses(facts.license_files)])
     copyright_lines = sorted({c.statement for lf in facts.license_files for c in lf.facts.copyrights})
-    ancestors = [_ancestor(audit, c) for c in _ancestors(audit)]
+    ancestor_parts = [_ancestor(c, unsettled, findings) for c in ancestors]
     model = Component(
         type=ComponentType.MACHINE_LEARNING_MODEL, bom_ref=MODEL_REF,
         name=facts.card.model_name or target.path.rstrip("/").rsplit("/", 1)[-1] or target.path,
         group=target.path.split("/", 1)[0] if target.kind == "hub" else None,
         version=target.revision, licenses=licenses, copyright="\n".join(copyright_lines) or None,
         evidence=_evidence(audit, licenses),
-        pedigree=Pedigree(ancestors=ancestors, commits=_commits(audit)) if ancestors or facts.timeline else None,
+        pedigree=(Pedigree(ancestors=ancestor_parts, commits=_commits(audit))
+                  if ancestor_parts or facts.timeline else None),
         properties=[Property(name="auditor:verdict", value="fail" if audit.failed() else "pass"),
-                    Property(name="auditor:rules-digest", value=audit.rules_digest), *_findings(audit, None)])
+                    Property(name="auditor:rules-digest", value=audit.rules_digest), *findings.get(None, [])])
     tool = Component(type=ComponentType.APPLICATION, name="model-license-auditor", version=audit.tool_version,
                      supplier=OrganizationalEntity(name="model-license-auditor"))
     serial = uuid.uuid5(_NAMESPACE, hashlib.sha256(render_json(audit).encode()).hexdigest())
@@ -236,7 +232,7 @@ def build_bom(audit: Audit) -> Bom:
     # Commit time of the audited revision: the BOM says when the audited state was made, not when it ran.
     bom.metadata.timestamp = (datetime.datetime.fromisoformat(target.revision_date.replace("Z", "+00:00"))
                               if target.revision_date else datetime.datetime.fromtimestamp(0, datetime.timezone.utc))
-    parts = [_dataset(audit, d) for d in facts.datasets] + [_code_file(lf) for lf in facts.code_files]
+    parts = [_dataset(d, findings) for d in facts.datasets] + [_code_file(lf) for lf in facts.code_files]
     for part in parts:
         bom.components.add(part)
     bom.register_dependency(model, parts)
@@ -244,12 +240,14 @@ def build_bom(audit: Audit) -> Bom:
 
 
 def render_cyclonedx(audit: Audit) -> str:
-    bom = build_bom(audit)
+    unsettled = {id(c) for group in resolve(audit.facts).open_questions for c in group}
+    ancestors = _ancestors(audit, unsettled)
+    bom = build_bom(audit, ancestors, unsettled)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the library warns about optional fields it fills itself
         text = make_outputter(bom, OutputFormat.JSON, SCHEMA).output_as_string()
     doc = json.loads(text)
-    card = _model_card(audit)
+    card = _model_card(audit, ancestors)
     if card:
         doc["metadata"]["component"]["modelCard"] = card
     if not audit.facts.target.revision_date:
