@@ -3,11 +3,10 @@ the upstream ships, the licensor's own repo, disclosure as a word. Each test bui
 
 from __future__ import annotations
 
-from helpers import MIT_TEXT, SHARED, card, config_json, findings, run_cli, safetensors_bytes, scan
+from helpers import MIT_TEXT, card, config_json, findings, run_cli, safetensors_bytes, scan, shared_text
 
 from auditor.facts.licensedb import reference_text
 
-LICENSES = SHARED / "licenses"
 LLAMA31_8B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
                   num_key_value_heads=8, vocab_size=128256, max_position_embeddings=131072)
 MISTRAL_7B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
@@ -98,7 +97,7 @@ def test_card_license_resolves_an_uncatalogued_base(repo):
 def test_upstream_that_ships_no_copyright_line_is_not_asked_for_one(repo):
     repo.commit("Upload", "2025-01-01 10:00:00", {
         "README.md": card("license: apache-2.0\nbase_model: mistralai/Mistral-7B-v0.1") + "# Mistral 7B tuned\n",
-        "LICENSE": (LICENSES / "apache-2.0.txt").read_text(),
+        "LICENSE": shared_text("licenses", "apache-2.0.txt"),
         "config.json": config_json("MistralForCausalLM", "mistral", **MISTRAL_7B)})
     doc = scan(repo.path)
     assert not [f for f in doc["findings"] if f["severity"] != "info"]
