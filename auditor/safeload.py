@@ -99,7 +99,13 @@ def load_yaml(text: str | bytes, limits: Limits = YAML_LIMITS) -> Any:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UnsafeDocument(f"not valid UTF-8 (byte {exc.start})") from exc
-    if len(text) > limits.max_bytes or len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
+    if len(text) > limits.max_bytes:
+        raise UnsafeDocument(f"larger than {limits.max_bytes} bytes")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # lone surrogates: bytes that were never UTF-8
+        raise UnsafeDocument(f"not valid UTF-8 (character {exc.start})") from exc
+    if size > limits.max_bytes:
         raise UnsafeDocument(f"larger than {limits.max_bytes} bytes")
     loader = _LOADER(text)
     try:
