@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,8 +26,9 @@ from auditor.facts.upstreams import MIN_CONFIDENCE, stamp_verdicts
 from auditor.locations import locate
 from auditor.model import Audit, Candidate, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.safeload import UnsafeDocument, read_capped
-from auditor.sources.base import Blob, Change
+from auditor.sources.base import Blob, Change, History
 from auditor.sources.dataset_cards import HubDatasetCards
+from auditor.sources.history_cache import HistoryCache, cache_usable, extend
 from auditor.sources.hub import HubSource, parse_target
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
 from auditor.sources.staged import pending_commit
@@ -70,7 +72,10 @@ def audit(target: str, options: Options = Options()) -> Audit:
             source.close()
             source = GitSource(Path(target), pending_commit(Path(target)))
     try:
-        facts = _folder_facts(source) if isinstance(source, FolderSource) else _git_facts(source, options.progress)
+        if isinstance(source, FolderSource):
+            facts = _folder_facts(source)
+        else:
+            facts = _git_facts(source, options.progress, _cache_key(rules.digest))
         lookup = HubDatasetCards(options.offline) if target.startswith("hf://") or options.lookup_bases else None
         facts = _with_datasets(facts, source, lookup)
         repo_waivers = source.read_root_file(REPO_FILE)
@@ -158,10 +163,35 @@ def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
     return facts
 
 
-def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None) -> Facts:
+def _cache_key(rules_digest: str) -> str:
+    """What cached history facts depend on: the tool (its version and code) and the rules."""
+    code = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for file in sorted(package.rglob("*.py")):
+        code.update(file.relative_to(package).as_posix().encode() + b"\0" + file.read_bytes())
+    return f"{__version__}:{rules_digest}:{code.hexdigest()[:16]}"
+
+
+def _cached_history(source: GitSource, progress: Callable[[int], None] | None,
+                    store: HistoryCache) -> tuple[History, dict[str, TextFacts], str | None]:
+    """The history, reading only the commits after the newest cached one on its first-parent chain."""
+    history = source.history(progress, stop_at=store.heads())
+    if history.resumed_from is None:
+        return history, {}, None
+    loaded = store.load(history.resumed_from)
+    if loaded is None or not loaded[0].complete:
+        return source.history(progress), {}, history.resumed_from  # the bad entry is replaced
+    cached, facts = loaded
+    return extend(cached, history), facts, history.resumed_from
+
+
+def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None, cache_key: str) -> Facts:
     """A source with history: a local git repo or the Hub."""
-    history = source.history(progress)
-    cache: dict[str, TextFacts] = {}
+    store = HistoryCache(cache_key) if isinstance(source, GitSource) and cache_usable() else None
+    if store is not None:
+        history, cache, superseded = _cached_history(source, progress, store)
+    else:
+        history, cache, superseded = source.history(progress), {}, None
 
     def read_blob(commit: Commit, change: Change) -> Blob:
         return source.read(commit.sha, change.path, change.new_mode, change.new_blob)
@@ -177,6 +207,8 @@ def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | 
         return cache[key]
 
     timeline = build_timeline(history, read_blob, facts_at)
+    if store is not None and history.complete:
+        store.save(history, cache, superseded)
     target = Target(kind=source.kind, path=source.path, revision=source.revision,
                     commits_scanned=history.total, history_complete=history.complete,
                     history_boundary=history.boundary,

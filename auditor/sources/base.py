@@ -50,6 +50,7 @@ class History:
     complete: bool
     boundary: Commit | None  # where the available history stops, when it is incomplete
     head: Commit | None = None  # the audited revision
+    resumed_from: str | None = None  # the walk stopped at this cached commit: `commits` are the newer ones
 
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),

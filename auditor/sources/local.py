@@ -216,13 +216,19 @@ class GitSource:
                            if line.strip())
         return cut
 
-    def history(self, progress: Callable[[int], None] | None = None) -> History:
+    def history(self, progress: Callable[[int], None] | None = None,
+                stop_at: frozenset[str] = frozenset()) -> History:
+        """`stop_at`: commits whose history is cached; the walk ends on reaching one. A shallow or
+        grafted repo shows a commit's history differently from a full clone, so it reads all."""
+        if stop_at and self._shallow_commits():
+            stop_at = frozenset()
         if self.revision is None:
             return History(commits=(), total=0, complete=True, boundary=None)
         relevant: list[RelevantCommit] = []
         total = 0
         oldest: tuple[str, str, int, str, str] | None = None
         head: Commit | None = None
+        resumed: str | None = None
         with tempfile.TemporaryFile() as errors, subprocess.Popen(
             ["git", *_GIT_OVERRIDES, "--git-dir", self._git_dir, "log", "-z", "--raw", "--no-renames",
              "--no-abbrev", "--first-parent", "--diff-merges=first-parent", "--no-color",
@@ -233,6 +239,10 @@ class GitSource:
             malformed = None
             try:
                 for fields, changes, weights in parse_log(_tokens(proc.stdout), path_rules().kind):
+                    if fields[0] in stop_at:
+                        resumed = fields[0]
+                        proc.kill()
+                        break
                     total += 1
                     if progress and total % 5000 == 0:
                         progress(total)
@@ -245,6 +255,11 @@ class GitSource:
             except MalformedLog as exc:
                 malformed = exc
             stopped = self._log_ended(proc, errors, oldest, malformed)
+        if resumed is not None:
+            ordered = tuple(RelevantCommit(commit=rc.commit, position=total - 1 - rc.position, changes=rc.changes,
+                                           weights=rc.weights) for rc in reversed(relevant))
+            return History(commits=ordered, total=total, complete=True, boundary=None, head=head,
+                           resumed_from=resumed)
         if oldest is None:
             return History(commits=(), total=0, complete=stopped is None, boundary=None)
         cut = self._shallow_commits()
@@ -389,6 +404,7 @@ _SHA = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _RAW = re.compile(rb"\n?:(\d{6}) (\d{6}) ([0-9a-f]{40}(?:[0-9a-f]{24})?) ([0-9a-f]{40}(?:[0-9a-f]{24})?) ([A-Z])\d*")
 
 LogFields = tuple[str, str, int, str, str]  # sha, parents, commit time, author, title
+_KNOWN_PATHS = 200_000  # paths classified once and remembered; a hostile repo cannot grow it further
 
 
 def parse_log(tokens: Iterator[bytes], kind_of: Callable[[str], str | None]
@@ -396,6 +412,8 @@ def parse_log(tokens: Iterator[bytes], kind_of: Callable[[str], str | None]
     """Commits from `git log -z --raw --format=%H%x00%P%x00%ct%x00%an%x00%s`, newest first, each
     with the changes to paths `kind_of` knows and the weight files it added or changed. Raises
     MalformedLog on anything else (output cut short included), never another error."""
+    # A repo has few distinct paths and many commits: classify each path once.
+    kinds: dict[bytes, str | None] = {}
     token = next(tokens, None)
     while token is not None:
         header = [token, *(next(tokens, None) for _ in range(4))]
@@ -411,10 +429,15 @@ def parse_log(tokens: Iterator[bytes], kind_of: Callable[[str], str | None]
             if meta is None or raw_path is None:
                 raise MalformedLog("a changed-path entry cut short or malformed")
             token = next(tokens, None)
-            path = raw_path.decode("utf-8", "surrogateescape")
-            kind = kind_of(path)
+            if raw_path in kinds:
+                kind = kinds[raw_path]
+            else:
+                kind = kind_of(raw_path.decode("utf-8", "surrogateescape"))
+                if len(kinds) < _KNOWN_PATHS:
+                    kinds[raw_path] = kind
             if kind is None:
                 continue
+            path = raw_path.decode("utf-8", "surrogateescape")
             old_mode, new_mode, old_blob, new_blob, status = (part.decode() for part in meta.groups())
             if kind == WEIGHTS:
                 if status != "D":
