@@ -187,7 +187,10 @@ def _cached_history(source: GitSource, progress: Callable[[int], None] | None,
 
 def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None, cache_key: str) -> Facts:
     """A source with history: a local git repo or the Hub."""
-    store = HistoryCache(cache_key) if isinstance(source, GitSource) and cache_usable() else None
+    store = None
+    if isinstance(source, GitSource) and cache_usable():
+        # Per repository too: another clone of the same commits may be shallow, grafted or missing objects.
+        store = HistoryCache(f"{cache_key}:{Path(source.path).resolve()}")
     if store is not None:
         history, cache, superseded = _cached_history(source, progress, store)
     else:
