@@ -199,7 +199,9 @@ class HubWeights(WeightSet):
         from huggingface_hub.hf_api import RepoFile
 
         from auditor.sources.hub import parse_target
+        from auditor.sources.hub_http import install as install_bounds
 
+        install_bounds()  # header id checks, body caps and timeouts on every request, as for scan
         super().__init__(label=target)
         self.repo_id, at = parse_target(target)
         self.revision = revision or at or "main"

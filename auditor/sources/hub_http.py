@@ -106,10 +106,21 @@ def _check_headers(response: Any) -> None:
         raise HubAnswerRejected(f"the Hub sent a {safe_repr(encoding)}-compressed answer though asked for none")
 
 
+_RANGE = re.compile(r"bytes=(\d+)-(\d+)")
+
+
+def _body_limit(request: Any) -> int:
+    """A range request may be answered with the range only, whatever its size; anything else with
+    at most MAX_BODY (weight slices are fetched by range, texts and listings are small)."""
+    wanted = _RANGE.fullmatch(request.headers.get("Range", "").strip())
+    return int(wanted[2]) - int(wanted[1]) + 1 if wanted and int(wanted[2]) >= int(wanted[1]) else MAX_BODY
+
+
 class _BoundedStream(httpx.SyncByteStream):
-    def __init__(self, inner: Any, watch: Watch | None) -> None:
+    def __init__(self, inner: Any, watch: Watch | None, limit: int) -> None:
         self._inner = inner
         self._watch = watch
+        self._limit = limit
 
     def __iter__(self):
         received = unreported = 0
@@ -117,8 +128,10 @@ class _BoundedStream(httpx.SyncByteStream):
             if self._watch is not None and self._watch.abandoned:
                 raise HubStalled("abandoned")
             received += len(chunk)
-            if received > MAX_BODY:
-                raise HubAnswerRejected(f"the Hub sent an answer larger than {MAX_BODY // (1024 * 1024)} MB")
+            if received > self._limit:
+                raise HubAnswerRejected(f"the Hub sent an answer larger than the {self._limit} bytes asked for"
+                                        if self._limit != MAX_BODY else
+                                        f"the Hub sent an answer larger than {MAX_BODY // (1024 * 1024)} MB")
             unreported += len(chunk)
             if self._watch is not None and unreported >= _PROGRESS_BYTES:
                 self._watch.progress()
@@ -134,7 +147,7 @@ class _BoundedStream(httpx.SyncByteStream):
 def _on_response(response: Any) -> None:
     _check_headers(response)
     watch = _watch()
-    response.stream = _BoundedStream(response.stream, watch)
+    response.stream = _BoundedStream(response.stream, watch, _body_limit(response.request))
     if watch is None:
         return
     if response.status_code == 429:
