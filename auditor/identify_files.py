@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditor.escape import printable
 from auditor.facts.text import text_facts
-from auditor.model import LicenseFile
+from auditor.model import LicenseFile, TextFacts
 from auditor.sources.base import read_regular
 
 
@@ -26,6 +26,16 @@ def identify_paths(paths: tuple[Path, ...]) -> list[LicenseFile]:
     return [LicenseFile(str(path), text_facts(read_regular(path))) for path in _files(paths)]
 
 
+def _unidentified(facts: TextFacts) -> str:
+    if facts.closest:
+        c = facts.closest
+        return (f"unknown license text, closest {c.spdx} ({c.name}) score {c.score:.2f} "
+                f"at lines {c.start_line}-{c.end_line}")
+    if facts.unrecognised_license:
+        return "unrecognised license (reads as a license or agreement, matches no known one)"
+    return "no license identified"
+
+
 def render_identified(results: list[LicenseFile]) -> str:
     lines = []
     for result in results:
@@ -34,10 +44,11 @@ def render_identified(results: list[LicenseFile]) -> str:
             lines.append(f"{result.path}: not read ({facts.unreadable})")
             continue
         if not facts.licenses:
-            lines.append(f"{result.path}: no license identified")
+            lines.append(f"{result.path}: {_unidentified(facts)}")
         for m in facts.licenses:
             hf = f", hf: {m.hf}" if m.hf else ""
-            lines.append(f"{result.path}:{m.start_line}-{m.end_line}: {m.spdx} ({m.name}{hf}) "
+            form = "" if m.form == "text" else f" {m.form}"
+            lines.append(f"{result.path}:{m.start_line}-{m.end_line}:{form} {m.spdx} ({m.name}{hf}) "
                          f"score {m.score:.2f} by {m.matcher}")
         for c in facts.copyrights:
             lines.append(f"{result.path}:{c.line}: {c.statement}")

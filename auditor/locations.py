@@ -43,7 +43,7 @@ def _anchor(facts: Facts, anchor: str) -> Location | None:
             return None
         line = field_line(facts.readme_text, anchor[5:])
         if line is None and anchor == "card:model_name":  # a card names its model in its first heading
-            line = next((n for n, text in enumerate(facts.readme_text.splitlines(), 1) if text.startswith("# ")), None)
+            line = next((n for n, text in enumerate(facts.readme_text.split("\n"), 1) if text.startswith("# ")), None)
         return Location(facts.card_path, line or 1)
     path = _license_file(facts, notice=anchor == "notice")
     return Location(path, 1) if path else None

@@ -29,15 +29,18 @@ class Commit:
 
 @dataclass(frozen=True)
 class LicenseMatch:
-    key: str  # ScanCode license key
-    spdx: str  # SPDX id, or LicenseRef-scancode-<key>
+    key: str  # ScanCode license key, or the project's own (rules/licenses/) where ScanCode has none
+    spdx: str  # SPDX id, LicenseRef-scancode-<key>, or LicenseRef-model-license-auditor-<key>
     hf: str | None  # the Hugging Face license id, where the Hub has one
     name: str
     score: float
     start_line: int
     end_line: int
-    matcher: str  # exact | phrase | similarity
-    is_notice: bool = False  # a required notice string, not the license text itself
+    matcher: str  # exact | phrase | rule | similarity
+    # text: the license itself; notice: a notice or header that applies it ("Licensed under ..."), or
+    # the attribution notice it requires; reference: a mere mention (a tag, an id, a URL);
+    # use-policy: the acceptable/prohibited use policy that belongs to license `key`'s family
+    form: str = "text"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +52,7 @@ class LicenseMatch:
             "start_line": self.start_line,
             "end_line": self.end_line,
             "matcher": self.matcher,
+            "form": self.form,
         }
 
 
@@ -80,6 +84,14 @@ class TextFacts:
     # Sampled hashes of the text's word shingles (copyright lines left out): an edited unidentified
     # text stays the same text when most of them survive.
     fingerprint: tuple[int, ...] = ()
+    # Below the confidence at which a name is given: the nearest license, never reported as the license.
+    closest: LicenseMatch | None = None
+    license_like: bool = False  # reads as a license or agreement (grant, conditions, disclaimer, definitions)
+
+    @property
+    def unrecognised_license(self) -> bool:
+        """A license or agreement that matches nothing known: license material all the same."""
+        return self.license_like and not self.licenses
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,10 @@ class LicenseFile:
         }
         if self.facts.unreadable:
             out["unreadable"] = self.facts.unreadable
+        if self.facts.closest:
+            out["closest"] = self.facts.closest.to_dict()
+        if self.facts.unrecognised_license:
+            out["unrecognised_license"] = True
         return out
 
 

@@ -146,7 +146,7 @@ LICENSE_EXPECTATIONS = {
     "tongyi-qianwen.txt": ("tongyi-qianwen-2023", None),
     "tongyi-qianwen-research.txt": ("tongyi-qianwen-research-2023", None),
     "deepseek-license-agreement-v1.0.txt": ("deepseek-la-1.0", None),
-    "creativeml-openrail-m.txt": ("creativeml-openrail-m", "creativeml-openrail-m"),
+    "creativeml-openrail-m.txt": ("stable-diffusion-2022-08-22", "creativeml-openrail-m"),
 }
 
 

@@ -28,7 +28,7 @@ def _texts(facts: Facts) -> list[tuple[str, TextFacts]]:
 
 
 def _has_text(facts: Facts, key: str) -> bool:
-    return any(m.key == key and not m.is_notice for _p, f in _texts(facts) for m in f.licenses)
+    return any(m.key == key and m.form == "text" for _p, f in _texts(facts) for m in f.licenses)
 
 
 def _evidence(facts: Facts, upstream: Upstream) -> tuple[Evidence, ...]:
@@ -92,7 +92,7 @@ def upstream_copyright_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding
 
 
 def upstream_notice_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
-    notices = {m.key for _p, f in _texts(facts) for m in f.licenses if m.is_notice}
+    notices = {m.key for _p, f in _texts(facts) for m in f.licenses if m.form == "notice"}
     for upstream, obligation in _upstreams(facts, "notice-string"):
         if upstream.license.key in notices or not upstream.license.notice:
             continue
@@ -199,7 +199,7 @@ def license_file_mismatch(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     for lf in facts.license_files:
         if not _LICENSE_FILE.match(posixpath.basename(lf.path)) or "/" in lf.path:
             continue
-        keys = {m.key for m in lf.facts.licenses if not m.is_notice}
+        keys = {m.key for m in lf.facts.licenses if m.form == "text"}
         if not keys or declared_key in keys:
             continue
         found = ", ".join(sorted(spdx_for_key(k) for k in keys))

@@ -16,17 +16,20 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import struct
 import sys
 import tempfile
 import zlib
 from array import array
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from auditor import __version__
+from auditor.facts.copyrights import find_copyrights
 from auditor.facts.normalise import NormalisedText, words_of
 from auditor.resources import rules_dir
 
@@ -35,19 +38,29 @@ _MASK = 0xFFFFFFFF
 # Keep about one shingle in four (2**30 of 2**32), chosen by content.
 _SAMPLE_BITS = 30
 # A shingle shared by more licenses than this is boilerplate and says nothing about which one it is.
-_MAX_POSTINGS = 48
+_MAX_POSTINGS = 400
 _MIN_WORDS = 30  # shorter reference texts are notices, better left to phrase rules
 # Hits on one copy of a text sit about four words apart; a longer gap than this means another text.
 _MAX_GAP = 80
-_FORMAT = 3
+_FORMAT = 4
 
 
 @dataclass(frozen=True)
 class SimilarMatch:
     key: str
+    form: str
     first: int  # word indexes in the query
     last: int
     score: float
+    matched: int  # reference shingles found: how much of the text the match explains
+    deciding: tuple[str, ...] = ()  # phrases the span must hold to be this reference (deciding_phrases)
+
+    @property
+    def rank(self) -> float:
+        """Of overlapping candidates the one that explains most of the text, least padded, wins: a
+        text that contains a shorter license (BSD-3 holds BSD-2's clauses, AGPL-1.0 GPL-2.0's) is
+        that text, not the shorter one."""
+        return self.score * self.matched
 
 
 def sampled_shingles(words: list[str]) -> list[tuple[int, int]]:
@@ -68,17 +81,55 @@ def sampled_shingles(words: list[str]) -> list[tuple[int, int]]:
     return [(i, zlib.crc32(join(words[i:i + SHINGLE]).encode("utf-8"))) for i in anchors]
 
 
+@dataclass(frozen=True)
+class PhraseHit:
+    key: str
+    form: str
+    first: int  # word indexes in the query
+    last: int
+
+
 @dataclass
 class ReferenceIndex:
+    """References are LicenseDB's license texts and ScanCode's rules of 30 words or more; shorter
+    rules (notices, references, tags) are matched as whole phrases."""
+
     keys: list[str]
+    forms: list[str]  # text | notice | reference, per reference
     sizes: array  # sampled shingles per reference text
     exact: dict[str, int]  # digest of normalised text -> reference id
+    phrases: list[list[str]]  # [normalised phrase, key, form] of the short rules
+    deciding: list[list[str]]  # per reference: phrases a text must hold to be that one (deciding_phrases)
+    license_refs: int  # references 0..license_refs-1 are LicenseDB's license texts, the rest rules
     hashes: array  # sorted shingle hashes
     refs: array  # reference id of each hash
 
-    def exact_match(self, digest: str) -> str | None:
+    def exact_match(self, digest: str) -> tuple[str, str] | None:
+        """(key, form) of the reference whose whole text this is."""
         ref = self.exact.get(digest)
-        return None if ref is None else self.keys[ref]
+        return None if ref is None else (self.keys[ref], self.forms[ref])
+
+    @cached_property
+    def _by_start(self) -> dict[tuple[str, ...], list[tuple[int, str, str, str]]]:
+        out: dict[tuple[str, ...], list[tuple[int, str, str, str]]] = defaultdict(list)
+        for text, key, form in self.phrases:
+            words = text.split()
+            out[tuple(words[:_MIN_RULE_WORDS])].append((len(words), text, key, form))
+        for candidates in out.values():
+            candidates.sort(reverse=True)  # longest first
+        return out
+
+    def short_rules(self, text: NormalisedText) -> list[PhraseHit]:
+        """Every whole short rule in the text, longest first where they overlap."""
+        words, by_start, found = text.words, self._by_start, []
+        covered = -1
+        for i in range(len(words) - _MIN_RULE_WORDS + 1):
+            for length, rule, key, form in by_start.get(tuple(words[i:i + _MIN_RULE_WORDS]), ()):
+                if i + length - 1 > covered and text.phrase_at(i, rule, length):
+                    found.append(PhraseHit(key, form, i, i + length - 1))
+                    covered = i + length - 1
+                    break
+        return found
 
     def similar(self, text: NormalisedText, threshold: float = 0.75) -> list[SimilarMatch]:
         """Candidate spans, best first, possibly overlapping: the caller picks."""
@@ -90,11 +141,13 @@ class ReferenceIndex:
             lo = bisect.bisect_left(hashes, h)
             if lo == end or hashes[lo] != h:
                 continue
-            hi = lo + 1
-            while hi < end and hashes[hi] == h and hi - lo <= _MAX_POSTINGS:
-                hi += 1
+            hi = bisect.bisect_right(hashes, h, lo)
             if hi - lo > _MAX_POSTINGS:
-                continue
+                # Rules repeat the common texts thousands of times: of such a shingle, only the
+                # license texts' postings (the lowest reference ids, first in the run) count.
+                hi = bisect.bisect_left(refs, self.license_refs, lo, hi)
+                if hi - lo > _MAX_POSTINGS:
+                    continue
             for ref in refs[lo:hi]:
                 hits[ref].append((position, h))
         positions = [p for p, _h in shingles]
@@ -114,10 +167,11 @@ class ReferenceIndex:
                 span = shingles[bisect.bisect_left(positions, first):bisect.bisect_right(positions, last)]
                 score = matched / max(size, len({h for _p, h in span}))
                 if score >= threshold:
-                    found.append(SimilarMatch(self.keys[ref], first, last + SHINGLE - 1, round(score, 3)))
+                    found.append(SimilarMatch(self.keys[ref], self.forms[ref], first, last + SHINGLE - 1,
+                                              round(score, 3), matched, tuple(self.deciding[ref])))
                 if hit is not None:
                     cluster = [hit]
-        found.sort(key=lambda m: (-m.score, -(m.last - m.first), m.key))
+        found.sort(key=lambda m: (-m.rank, -m.score, m.key))
         return found
 
 
@@ -131,7 +185,12 @@ def data_version() -> str:
     return _data_root()[1]
 
 
-def _read_reference(path: Path) -> tuple[str, bool, str]:
+def data_root() -> Path:
+    """The folder of LicenseDB's .LICENSE files."""
+    return _data_root()[0]
+
+
+def read_reference(path: Path) -> tuple[str, bool, str]:
     """(key, usable, text) of one ScanCode .LICENSE file: YAML front matter, then the text."""
     raw = path.read_text(encoding="utf-8", errors="replace")
     _empty, meta, text = raw.split("---", 2) if raw.startswith("---") else ("", "", raw)
@@ -145,36 +204,104 @@ def reference_text(key: str) -> str | None:
     path = root / f"{key}.LICENSE"
     if not path.is_file():
         return None
-    _key, _usable, text = _read_reference(path)
+    _key, _usable, text = read_reference(path)
     return text.strip("\n") or None
+
+
+_FORMS = {"is_license_text": "text", "is_license_notice": "notice", "is_license_reference": "reference",
+          "is_license_tag": "reference"}
+_RULE_KEY = re.compile(r"^license_expression:\s*([a-z0-9][a-z0-9.+_-]*)\s*$", re.MULTILINE)
+_MIN_RULE_WORDS = 4  # "MIT", "GPL v2": too short to name a license on their own
+
+
+# Words that set a license apart from its relatives: the text of an Affero, Lesser, NonCommercial,
+# ShareAlike or NoDerivatives license says so, and a text that does not say so is not that license.
+_FAMILY_WORDS = ("affero", "lesser", "library", "non commercial", "noncommercial", "sharealike", "share alike",
+                 "noderivatives", "no derivatives", "noderivs")
+_VERSION = re.compile(r" (?:version|v) (\d+(?: \d+)?) ")
+_TITLE_WORDS = 60
+
+
+def deciding_phrases(words: list[str]) -> list[str]:
+    """What a text must hold to be this reference rather than a relative: its family words, and the
+    version number its title gives (GPL "version 2" against "version 3")."""
+    joined = " " + " ".join(words) + " "
+    found = [w for w in _FAMILY_WORDS if f" {w} " in joined]
+    title = " " + " ".join(words[:_TITLE_WORDS]) + " "
+    version = _VERSION.search(title)
+    if version:
+        found.append(version.group(0).strip())
+    return found
+
+
+def read_rule(path: Path) -> tuple[str, str, str] | None:
+    """(key, form, text) of one ScanCode .RULE file naming a single license; None for other rules
+    (false positives, intros, clues, deprecated ones, expressions of several licenses)."""
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    if not raw.startswith("---"):
+        return None
+    _empty, meta, text = raw.split("---", 2)
+    key = _RULE_KEY.search(meta)
+    if key is None or "is_false_positive: yes" in meta or "is_deprecated: yes" in meta:
+        return None
+    form = next((f for flag, f in _FORMS.items() if f"{flag}: yes" in meta), None)
+    return (key.group(1), form, text) if form else None
+
+
+def _corpus(progress: bool) -> Iterator[tuple[str, str, str, bool]]:
+    """(key, form, text, is_rule): LicenseDB's license texts, then its rules."""
+    root = data_root()
+    files = sorted(root.glob("*.LICENSE")) + sorted((root.parent / "rules").glob("*.RULE"))
+    for done, file in enumerate(files, start=1):
+        if progress and (done % 500 == 0 or done == len(files)):
+            end = "\n" if done == len(files) else ""
+            print(f"\rbuilding the license index (first run): {done}/{len(files)}", end=end, file=sys.stderr,
+                  flush=True)
+        if file.suffix == ".LICENSE":
+            key, usable, text = read_reference(file)
+            if usable:
+                yield key, "text", text, False
+        elif (rule := read_rule(file)) is not None:
+            yield *rule, True
 
 
 def build_index(progress: bool = False) -> ReferenceIndex:
     """`progress`: show a progress line on stderr (the cold start takes seconds)."""
-    root, _version = _data_root()
     keys: list[str] = []
+    forms: list[str] = []
+    deciding: list[list[str]] = []
     sizes = array("I")
     exact: dict[str, int] = {}
     pairs: list[tuple[int, int]] = []
-    files = sorted(root.glob("*.LICENSE"))
-    for done, file in enumerate(files, start=1):
-        if progress and (done % 50 == 0 or done == len(files)):
-            end = "\n" if done == len(files) else ""
-            print(f"\rbuilding the license index (first run): {done}/{len(files)}", end=end, file=sys.stderr,
-                  flush=True)
-        key, usable, text = _read_reference(file)
+    short: dict[str, tuple[str, str]] = {}
+    license_refs = None
+    for key, form, text, is_rule in _corpus(progress):
+        if is_rule and license_refs is None:
+            license_refs = len(keys)
         words = words_of(text)
-        if not usable or len(words) < _MIN_WORDS:
+        if len(words) < _MIN_WORDS:
+            if len(words) >= _MIN_RULE_WORDS:
+                short.setdefault(" ".join(words), (key, form))
+            continue
+        # The same digest a query gets: copyright lines left out.
+        digest = NormalisedText(text).digest(frozenset(c.line for c in find_copyrights(text)))
+        if digest in exact:
+            continue  # the same words under another key or rule: the first (the license's own) stands
+        unique = {h for _p, h in sampled_shingles(words)}
+        if not unique:
             continue
         ref = len(keys)
         keys.append(key)
-        exact.setdefault(hashlib.sha256(" ".join(words).encode()).hexdigest(), ref)
-        unique = {h for _p, h in sampled_shingles(words)}
+        forms.append(form)
+        deciding.append(deciding_phrases(words))
+        exact[digest] = ref
         sizes.append(len(unique))
         pairs.extend((h, ref) for h in unique)
     pairs.sort()
-    return ReferenceIndex(keys=keys, sizes=sizes, exact=exact,
-                          hashes=array("I", (h for h, _r in pairs)), refs=array("H", (r for _h, r in pairs)))
+    return ReferenceIndex(keys=keys, forms=forms, deciding=deciding, license_refs=license_refs or len(keys),
+                          sizes=sizes, exact=exact,
+                          phrases=[[p, k, f] for p, (k, f) in sorted(short.items())],
+                          hashes=array("I", (h for h, _r in pairs)), refs=array("I", (r for _h, r in pairs)))
 
 
 def _cache_dir() -> Path:
@@ -183,9 +310,13 @@ def _cache_dir() -> Path:
 
 
 def _cache_key() -> str:
+    """Changes with the data, the normalisation table and the code that builds the index."""
     _root, version = _data_root()
-    table = (rules_dir() / "normalisation.yaml").read_bytes()
-    return hashlib.sha256(f"{_FORMAT}|{__version__}|{version}|".encode() + table).hexdigest()[:16]
+    digest = hashlib.sha256(f"{_FORMAT}|{__version__}|{version}|".encode())
+    digest.update((rules_dir() / "normalisation.yaml").read_bytes())
+    for module in ("licensedb.py", "normalise.py", "copyrights.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # The cache is plain data, never code: a magic line, then a header (format version, payload size,
@@ -199,7 +330,9 @@ _MAX_CACHE_BYTES = 256 << 20  # the real one is a few MB
 
 def _encode(index: ReferenceIndex) -> bytes:
     arrays = {name: getattr(index, name) for name in _ARRAYS}
-    meta = {"keys": index.keys, "exact": index.exact, "byteorder": sys.byteorder,
+    meta = {"keys": index.keys, "forms": index.forms, "deciding": index.deciding, "license_refs": index.license_refs,
+            "exact": index.exact,
+            "phrases": index.phrases, "byteorder": sys.byteorder,
             "arrays": [[name, a.typecode, a.itemsize, len(a)] for name, a in arrays.items()]}
     body = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
     payload = struct.pack("<Q", len(body)) + body + b"".join(a.tobytes() for a in arrays.values())
@@ -236,7 +369,15 @@ def _decode(data: bytes) -> ReferenceIndex | None:
                 or (refs and max(refs) >= len(keys))
                 or not all(isinstance(r, int) and 0 <= r < len(keys) for r in exact.values())):
             return None
-        return ReferenceIndex(keys=keys, exact=exact, **arrays)
+        forms, phrases, deciding = meta["forms"], meta["phrases"], meta["deciding"]
+        if (len(forms) != len(keys) or len(deciding) != len(keys)
+                or not all(isinstance(p, list) and len(p) == 3 for p in phrases)):
+            return None
+        license_refs = meta["license_refs"]
+        if not isinstance(license_refs, int) or not 0 <= license_refs <= len(keys):
+            return None
+        return ReferenceIndex(keys=keys, forms=forms, deciding=deciding, license_refs=license_refs, exact=exact,
+                              phrases=phrases, **arrays)
     except (ValueError, TypeError, KeyError, struct.error):
         return None
 

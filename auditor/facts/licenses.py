@@ -1,24 +1,43 @@
 """identify(text) -> [LicenseMatch]: which licenses a text holds, and on which lines.
 
-Stages run cheapest first and stop once the text is accounted for:
-1. exact: the hash of the whole normalised text (copyright lines left out) against LicenseDB;
-2. phrase: titles, version and date lines, clauses and notice strings from rules/licenses/;
-3. similarity: sampled word 5-grams against LicenseDB through an inverted index, on what the
-   earlier stages left unclaimed.
+Stages:
+1. exact: the hash of the whole normalised text (copyright lines left out) against LicenseDB's texts
+   and ScanCode's longer rules;
+2. phrase: titles, version and date lines, clauses and notice strings from rules/licenses/, for the
+   licenses LicenseDB has no text for and for telling its relatives apart (Llama 3.1/3.2/3.3);
+3. similarity: sampled word 5-grams against LicenseDB through an inverted index. A phrase match of
+   a license LicenseDB has a text for must agree with it: a closer text of another key wins;
+4. rule: ScanCode's short notices, references and tags, found whole, where nothing above claimed.
+Below CONFIDENT a similarity candidate is never named as the license: it is reported as the
+closest one ("unknown license text, closest X"). A candidate whose deciding phrases (Affero,
+Lesser, NonCommercial, the version in its title) are missing from the text is not that license.
 A NOTICE bundling several licenses gives one match each, with its own line span.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.license_ids import hf_id_for_key, scancode_name, spdx_for_key
-from auditor.facts.licensedb import reference_index
+from auditor.facts.licensedb import SimilarMatch, reference_index
 from auditor.facts.normalise import NormalisedText
 from auditor.facts.phrases import defined_licenses, match_phrases
 from auditor.model import LicenseMatch
 
-# Phrase matches covering this share of the words leave nothing worth a similarity pass.
-_COVERED = 0.9
+# The similarity score from which a text is named as the license. benchmarks/identify_licensedb.py
+# measures it: no wrong license was named above it on LicenseDB in four forms.
+CONFIDENT = 0.8
+# Candidates are gathered from here on, to say which license an unknown text is closest to.
+_CLOSEST = 0.5
+_RIVAL_COVER = 0.8
+_TITLE_REACH = 40  # words before a similarity span where its title may stand
+
+
+@dataclass(frozen=True)
+class Identified:
+    licenses: tuple[LicenseMatch, ...]
+    closest: LicenseMatch | None  # best candidate below CONFIDENT, where nothing else covers it
 
 
 def _name(key: str) -> str:
@@ -27,41 +46,66 @@ def _name(key: str) -> str:
 
 
 def _match(key: str, name: str | None, score: float, text: NormalisedText, first: int, last: int,
-           matcher: str, is_notice: bool = False) -> LicenseMatch:
+           matcher: str, form: str = "text") -> LicenseMatch:
     return LicenseMatch(key=key, spdx=spdx_for_key(key), hf=hf_id_for_key(key), name=name or _name(key),
                         score=score, start_line=text.lines[first], end_line=text.lines[last], matcher=matcher,
-                        is_notice=is_notice)
+                        form=form)
+
+
+def _overlaps(first: int, last: int, spans: list[tuple[int, int, LicenseMatch]]) -> bool:
+    return any(first <= t_last and t_first <= last for t_first, t_last, _m in spans)
+
+
+def _decided(text: NormalisedText, candidate: SimilarMatch) -> bool:
+    """The span holds every phrase that sets the candidate apart from its relatives. The span runs
+    from the first sampled shingle, so the title above it is looked at too."""
+    span = " " + " ".join(text.words[max(0, candidate.first - _TITLE_REACH):candidate.last + 1]) + " "
+    return all(f" {phrase} " in span for phrase in candidate.deciding)
 
 
 def identify(text: str) -> list[LicenseMatch]:
     normalised = NormalisedText(text)
     skip = frozenset(c.line for c in find_copyrights(text))
-    return identify_normalised(normalised, normalised.digest(skip))
+    return list(identify_normalised(normalised, normalised.digest(skip)).licenses)
 
 
-def identify_normalised(text: NormalisedText, digest: str) -> list[LicenseMatch]:
+def identify_normalised(text: NormalisedText, digest: str) -> Identified:
     """`digest` is the text's digest without copyright lines (NormalisedText.digest)."""
     if not text.words:
-        return []
+        return Identified((), None)
     index = reference_index()
-    key = index.exact_match(digest)
-    if key is not None:
-        return [_match(key, None, 1.0, text, 0, len(text.words) - 1, "exact")]
-    matches: list[tuple[int, int, LicenseMatch]] = []
+    exact = index.exact_match(digest)
+    if exact is not None:
+        key, form = exact
+        return Identified((_match(key, None, 1.0, text, 0, len(text.words) - 1, "exact", form),), None)
+    similar = [c for c in index.similar(text, threshold=_CLOSEST) if _decided(text, c)]
+    confident = [c for c in similar if c.score >= CONFIDENT]
+    with_text = set(index.keys)
+    taken: list[tuple[int, int, LicenseMatch]] = []
     for found in match_phrases(text):
         form = found.form
-        score = round(form.score * found.phrases / (2 + len(form.require)), 3)
-        matches.append((found.first, found.last,
-                        _match(form.license.key, form.label, score, text, found.first, found.last, "phrase",
-                               is_notice=form.name == "notice")))
-    claimed = sum(last - first + 1 for first, last, _m in matches)
-    if claimed < _COVERED * len(text.words):
-        for similar in index.similar(text):
-            if any(similar.first <= last and first <= similar.last for first, last, _m in matches):
+        key = form.license.key
+        if form.name == "text" and key in with_text:
+            # LicenseDB has this license's text: the phrases stand unless another text, covering
+            # most of the span, is closer (a shorter license inside it does not overturn them).
+            size = found.last - found.first + 1
+            rivals = [c for c in confident
+                      if min(c.last, found.last) - max(c.first, found.first) + 1 >= _RIVAL_COVER * size]
+            if rivals and rivals[0].key != key:
                 continue
-            matches.append((similar.first, similar.last,
-                            _match(similar.key, None, similar.score, text, similar.first, similar.last,
-                                   "similarity")))
-    result = [m for _f, _l, m in matches]
-    result.sort(key=lambda m: (-m.score, m.start_line, m.key))
-    return result
+        score = round(form.score * found.phrases / (2 + len(form.require)), 3)
+        taken.append((found.first, found.last,
+                      _match(key, form.label, score, text, found.first, found.last, "phrase", form.name)))
+    for candidate in confident:
+        if not _overlaps(candidate.first, candidate.last, taken):
+            taken.append((candidate.first, candidate.last,
+                          _match(candidate.key, None, candidate.score, text, candidate.first, candidate.last,
+                                 "similarity", candidate.form)))
+    for hit in index.short_rules(text):
+        if not _overlaps(hit.first, hit.last, taken):
+            taken.append((hit.first, hit.last, _match(hit.key, None, 1.0, text, hit.first, hit.last, "rule",
+                                                      hit.form)))
+    closest = next((c for c in similar if c.score < CONFIDENT and not _overlaps(c.first, c.last, taken)), None)
+    result = sorted((m for _f, _l, m in taken), key=lambda m: (m.form != "text", -m.score, m.start_line, m.key))
+    return Identified(tuple(result), closest and _match(closest.key, None, closest.score, text, closest.first,
+                                                        closest.last, "similarity", closest.form))

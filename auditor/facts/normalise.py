@@ -67,6 +67,12 @@ class NormalisedText:
         kept = [w for w, line in zip(self.words, self.lines, strict=True) if line not in skip_lines]
         return hashlib.sha256(" ".join(kept).encode()).hexdigest() if kept else ""
 
+    def phrase_at(self, word: int, phrase_text: str, length: int) -> bool:
+        """Whether the `length` words from `word` on are `phrase_text`."""
+        start = self._starts[word]
+        return self.joined.startswith(phrase_text, start) and self.joined[start + len(phrase_text)] == " " \
+            if word + length <= len(self.words) else False
+
     def find(self, phrase_text: str, start_word: int = 0, end_word: int | None = None) -> int | None:
         """Index of the first word of `phrase_text` at or after `start_word`, ending before `end_word`."""
         if not phrase_text or start_word >= len(self._starts):

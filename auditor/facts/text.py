@@ -52,8 +52,9 @@ def _analyse(text: str) -> tuple[TextFacts, NormalisedText]:
     # that recognises the same unidentified text elsewhere.
     skip = frozenset(c.line for c in copyrights)
     digest = normalised.digest(skip)
-    licenses = tuple(identify_normalised(normalised, digest))
-    facts = TextFacts(licenses=licenses, copyrights=attributions(copyrights, licenses, text.splitlines()),
+    identified = identify_normalised(normalised, digest)
+    facts = TextFacts(licenses=identified.licenses, closest=identified.closest,
+                      copyrights=attributions(copyrights, identified.licenses, git_lines(text)),
                       digest=digest, fingerprint=fingerprint(normalised, skip))
     return facts, normalised
 

@@ -44,7 +44,7 @@ def _line_text(audit: Audit, finding: Finding) -> str | None:
     assert location is not None
     facts = audit.facts
     if location.path == facts.card_path:
-        lines = facts.readme_text.splitlines()
+        lines = facts.readme_text.split("\n")  # numbered as git numbers them
         return lines[location.line - 1] if location.line <= len(lines) else None
     return next((e.excerpt for e in finding.evidence if e.path == location.path and e.line == location.line
                  and e.commit in (None, facts.target.revision)), None)
