@@ -176,7 +176,8 @@ def test_identify_command_json(tmp_path):
     assert list(first) == ["path", "matches", "copyrights"]
     assert [(m["spdx"], m["hf"]) for m in first["matches"]] == [
         ("MIT", "mit"), ("LicenseRef-scancode-llama-3.2-license-2024", "llama3.2")]
-    assert list(first["matches"][0]) == ["spdx", "key", "hf", "name", "score", "start_line", "end_line", "matcher", "form"]
+    assert list(first["matches"][0]) == ["spdx", "key", "hf", "name", "score", "start_line", "end_line", "matcher",
+                                         "form"]
     assert first["copyrights"][0]["statement"] == "Copyright (c) 2023 DeepSeek"
     assert second["matches"] == [] and second["unreadable"] == "binary file"
     assert run_cli("identify", str(tmp_path / "missing")).returncode == 2
