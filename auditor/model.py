@@ -89,6 +89,11 @@ class TextFacts:
     license_like: bool = False  # reads as a license or agreement (grant, conditions, disclaimer, definitions)
 
     @property
+    def has_license_text(self) -> bool:
+        """A license text, not only a notice, reference or tag naming one."""
+        return any(m.form == "text" for m in self.licenses)
+
+    @property
     def unrecognised_license(self) -> bool:
         """A license or agreement that matches nothing known: license material all the same."""
         return self.license_like and not self.licenses

@@ -235,7 +235,7 @@ def _folder_facts(source: FolderSource) -> Facts:
         if kind == CARD:
             card, readme_text = card_from_blob(blob)
             card_path, readme_facts = path, facts
-            if not facts.licenses:
+            if not facts.has_license_text:
                 continue  # the README counts as a license file only where it holds a license text
         license_files.append(LicenseFile(path, facts))
     target = Target(kind="folder", path=source.path, revision=None, commits_scanned=0, history_complete=False)

@@ -106,7 +106,7 @@ class ReferenceIndex:
 
     def exact_match(self, digest: str) -> tuple[str, str] | None:
         """(key, form) of the reference whose whole text this is."""
-        ref = self.exact.get(digest)
+        ref = self.exact.get(digest) if digest else None
         return None if ref is None else (self.keys[ref], self.forms[ref])
 
     @cached_property
@@ -285,7 +285,7 @@ def build_index(progress: bool = False) -> ReferenceIndex:
             continue
         # The same digest a query gets: copyright lines left out.
         digest = NormalisedText(text).digest(frozenset(c.line for c in find_copyrights(text)))
-        if digest in exact:
+        if not digest or digest in exact:
             continue  # the same words under another key or rule: the first (the license's own) stands
         unique = {h for _p, h in sampled_shingles(words)}
         if not unique:

@@ -69,8 +69,10 @@ def items_of(facts: TextFacts, license_file: bool = True) -> Items:
     digest; the walk maps them to the identity they keep across edits."""
     items: Items = {}
     for match in facts.licenses:
-        if match.is_notice:
-            item = Item("notice", match.key, f"{match.name} notice")
+        if not license_file and match.matcher == "rule":
+            continue  # a README names licenses in passing ("license: mit" in its front matter)
+        if match.form != "text":  # a notice, reference or use policy: attribution all the same
+            item = Item("notice", match.key, f"{match.name} {match.form}")
         else:
             item = Item("license", match.key, f"{match.name} text")
         items.setdefault(item, (match.start_line, f"{match.name} (lines {match.start_line}-{match.end_line})"))
@@ -380,7 +382,7 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
                         replaced_by=replaced_by, since=since))
     gaps.sort(key=lambda g: (g.removed.ordinal, g.removed.path, g.item.kind, g.item.value))
     files = dict(walk.files)
-    if walk.card_path and walk.readme and walk.readme.licenses:
+    if walk.card_path and walk.readme and walk.readme.has_license_text:
         files[walk.card_path] = walk.readme
     license_files = tuple(LicenseFile(path, facts) for path, facts in sorted(files.items()))
     return TimelineResult(events=tuple(walk.events), gaps=tuple(gaps), license_files=license_files,
