@@ -87,7 +87,7 @@ def _unique(licenses: list[DisjunctiveLicense | None]) -> list[DisjunctiveLicens
 
 def _file_licenses(files: tuple[LicenseFile, ...]) -> list[DisjunctiveLicense | None]:
     return [_license(m.spdx, m.key, m.name, LicenseAcknowledgement.CONCLUDED)
-            for lf in files for m in lf.facts.licenses if not m.is_notice]
+            for lf in files for m in lf.facts.licenses if m.form == "text"]
 
 
 def _declared(audit: Audit) -> DisjunctiveLicense | None:
