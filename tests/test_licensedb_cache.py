@@ -17,6 +17,7 @@ class _Canary:
 
 def test_a_pickle_put_in_place_of_the_cache_is_not_run_and_is_rebuilt(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no default cache to fall back on
     canary = tmp_path / "canary"
     cache = licensedb.cache_path()
     cache.parent.mkdir(parents=True)

@@ -283,8 +283,9 @@ def build_index(progress: bool = False) -> ReferenceIndex:
             if len(words) >= _MIN_RULE_WORDS:
                 short.setdefault(" ".join(words), (key, form))
             continue
-        # The same digest a query gets: copyright lines left out.
-        digest = NormalisedText(text).digest(frozenset(c.line for c in find_copyrights(text)))
+        # The same digest a query gets: copyright lines left out (rules carry none worth the search).
+        digest = (hashlib.sha256(" ".join(words).encode()).hexdigest() if is_rule
+                  else NormalisedText(text).digest(frozenset(c.line for c in find_copyrights(text))))
         if not digest or digest in exact:
             continue  # the same words under another key or rule: the first (the license's own) stands
         unique = {h for _p, h in sampled_shingles(words)}
@@ -399,16 +400,24 @@ def cache_path() -> Path:
     return _cache_dir() / f"licensedb-{_cache_key()}.bin"
 
 
+def _load(cache: Path) -> ReferenceIndex | None:
+    try:
+        return _decode(cache.read_bytes()) if cache.stat().st_size <= _MAX_CACHE_BYTES else None
+    except OSError:
+        return None
+
+
 @lru_cache(maxsize=1)
 def reference_index() -> ReferenceIndex:
     cache = cache_path()
-    try:
-        if cache.stat().st_size <= _MAX_CACHE_BYTES:
-            index = _decode(cache.read_bytes())
-            if index is not None:
-                return index
-    except OSError:
-        pass
+    index = _load(cache)
+    # A run with its own XDG_CACHE_HOME (a CI job, a sandbox) reads the index the user's default
+    # cache already holds rather than spend seconds rebuilding it: the file is checked data either way.
+    default = Path(os.path.expanduser("~")) / ".cache" / "model-license-auditor" / cache.name
+    if index is None and default != cache:
+        index = _load(default)
+    if index is not None:
+        return index
     index = build_index(progress=sys.stderr.isatty())
     with contextlib.suppress(OSError):  # a read-only home still works, only slower
         _write_atomically(cache, _encode(index))
