@@ -413,12 +413,12 @@ def reference_index() -> ReferenceIndex:
     index = _load(cache)
     # A run with its own XDG_CACHE_HOME (a CI job, a sandbox) reads the index the user's default
     # cache already holds rather than spend seconds rebuilding it: the file is checked data either way.
-    default = Path(os.path.expanduser("~")) / ".cache" / "model-license-auditor" / cache.name
-    if index is None and default != cache:
-        index = _load(default)
     if index is not None:
         return index
-    index = build_index(progress=sys.stderr.isatty())
+    default = Path(os.path.expanduser("~")) / ".cache" / "model-license-auditor" / cache.name
+    index = _load(default) if default != cache else None
+    if index is None:
+        index = build_index(progress=sys.stderr.isatty())
     with contextlib.suppress(OSError):  # a read-only home still works, only slower
         _write_atomically(cache, _encode(index))
     return index
