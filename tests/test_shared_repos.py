@@ -58,8 +58,8 @@ def test_bloom_is_not_asked_for_a_copyright_line_it_never_shipped(tmp_path):
 def test_diffusers_pipeline_is_read_as_stable_diffusion_1(tmp_path):
     doc = scan(_clone(tmp_path, "smbands+realistic-vision-v51"))
     best = doc["lineage"][0]
-    assert (best["family"], best["license"]["key"], best["binds"]) == ("stable-diffusion-1", "creativeml-openrail-m",
-                                                                       True)
+    assert (best["family"], best["license"]["key"], best["binds"]) == (
+        "stable-diffusion-1", "stable-diffusion-2022-08-22", True)
     assert any("unet/cross_attention_dim=768" in e["detail"] for e in best["evidence"])
     assert {"upstream-license-missing", "use-restrictions-missing"} <= {f["rule"] for f in doc["findings"]}
     [copyright_missing] = findings(doc, "upstream-copyright-missing")
