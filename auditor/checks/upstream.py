@@ -124,7 +124,7 @@ def _declared_licenses(facts: Facts) -> Iterator[tuple[str, str, Evidence, str]]
     for lf in facts.license_files:
         if "/" in lf.path or not _LICENSE_FILE.match(lf.path):
             continue
-        for match in {m.key: m for m in lf.facts.licenses if not m.is_notice}.values():
+        for match in {m.key: m for m in lf.facts.licenses if m.form == "text"}.values():
             yield (match.key, f"{lf.path} holds the {match.name} ({spdx_for_key(match.key)})",
                    Evidence(commit=revision, path=lf.path, line=match.start_line, excerpt=match.name), "error")
     # A README statement is thinner evidence (it may speak of code, or of someone else's model).
