@@ -21,12 +21,12 @@ from typing import Any
 from auditor.model import Commit, Copyright, LicenseMatch, TextFacts
 from auditor.sources.base import Change, History, RelevantCommit
 
-FORMAT = 1
+FORMAT = 2
 # The fields this module writes. When a dataclass gains one, the cache turns itself off instead of
 # handing back facts without it (and a test says so).
 _FIELDS = {
-    TextFacts: ("licenses", "copyrights", "unreadable", "digest", "markers", "fingerprint"),
-    LicenseMatch: ("key", "spdx", "hf", "name", "score", "start_line", "end_line", "matcher", "is_notice"),
+    TextFacts: ("licenses", "copyrights", "unreadable", "digest", "markers", "fingerprint", "closest", "license_like"),
+    LicenseMatch: ("key", "spdx", "hf", "name", "score", "start_line", "end_line", "matcher", "form"),
     Copyright: ("statement", "holders", "years", "line"),
     Change: ("path", "kind", "status", "old_mode", "new_mode", "old_blob", "new_blob"),
     Commit: ("sha", "date", "timestamp", "author", "title"),
@@ -159,27 +159,37 @@ def _relevant(value: dict[str, Any]) -> RelevantCommit:
                           changes=tuple(changes), weights=tuple(_str(w) for w in value["weights"]))
 
 
+def _match_list(m: LicenseMatch) -> list[Any]:
+    return [m.key, m.spdx, m.hf, m.name, m.score, m.start_line, m.end_line, m.matcher, m.form]
+
+
+def _match(entry: list[Any]) -> LicenseMatch:
+    key, spdx, hf, name, score, start, end, matcher, form = entry
+    if not isinstance(score, (int, float)) or isinstance(score, bool):
+        raise TypeError("score")
+    return LicenseMatch(key=_str(key), spdx=_str(spdx), hf=None if hf is None else _str(hf), name=_str(name),
+                        score=float(score), start_line=_int(start), end_line=_int(end), matcher=_str(matcher),
+                        form=_str(form))
+
+
 def _facts_dict(facts: TextFacts) -> dict[str, Any]:
-    return {"licenses": [[m.key, m.spdx, m.hf, m.name, m.score, m.start_line, m.end_line, m.matcher, m.is_notice]
-                         for m in facts.licenses],
+    return {"licenses": [_match_list(m) for m in facts.licenses],
+            "closest": _match_list(facts.closest) if facts.closest else None,
+            "license_like": facts.license_like,
             "copyrights": [[c.statement, list(c.holders), list(c.years), c.line] for c in facts.copyrights],
             "unreadable": facts.unreadable, "digest": facts.digest, "markers": sorted(facts.markers),
             "fingerprint": list(facts.fingerprint)}
 
 
 def _facts(value: dict[str, Any]) -> TextFacts:
-    licenses = []
-    for key, spdx, hf, name, score, start, end, matcher, is_notice in value["licenses"]:
-        if not isinstance(score, (int, float)) or isinstance(score, bool):
-            raise TypeError("score")
-        licenses.append(LicenseMatch(key=_str(key), spdx=_str(spdx), hf=None if hf is None else _str(hf),
-                                     name=_str(name), score=float(score), start_line=_int(start),
-                                     end_line=_int(end), matcher=_str(matcher), is_notice=is_notice is True))
+    licenses = [_match(entry) for entry in value["licenses"]]
+    closest = None if value["closest"] is None else _match(value["closest"])
     copyrights = tuple(Copyright(statement=_str(s), holders=tuple(_str(h) for h in holders),
                                  years=tuple(_str(y) for y in years), line=_int(line))
                        for s, holders, years, line in value["copyrights"])
     unreadable = value["unreadable"]
-    return TextFacts(licenses=tuple(licenses), copyrights=copyrights,
+    return TextFacts(licenses=tuple(licenses), closest=closest, license_like=value["license_like"] is True,
+                     copyrights=copyrights,
                      unreadable=None if unreadable is None else _str(unreadable), digest=_str(value["digest"]),
                      markers=frozenset(_str(m) for m in value["markers"]),
                      fingerprint=tuple(_int(h) for h in value["fingerprint"]))
