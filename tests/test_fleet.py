@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 from helpers import MIT_TEXT, card
@@ -134,19 +135,25 @@ def test_killed_run_resumes_without_repeating(tmp_path):
     assert f"{len(repos)} audited" in result.stderr
 
 
-@pytest.fixture
-def hub(tmp_path, monkeypatch):
-    # An empty Hub cache, but the license index of the user cache: building it again costs seconds.
+def empty_hub_cache(root: Path) -> Path:
+    """A cache dir for XDG_CACHE_HOME with no Hub data, but with the user cache's license index:
+    building that again in every worker costs seconds."""
     from auditor.facts.licensedb import _cache_dir, _cache_key, reference_index
 
     reference_index()
     index = _cache_dir() / f"licensedb-{_cache_key()}.pickle"
-    (tmp_path / "cache" / "model-license-auditor").mkdir(parents=True)
+    (root / "model-license-auditor").mkdir(parents=True, exist_ok=True)
     if index.is_file():
-        (tmp_path / "cache" / "model-license-auditor" / index.name).symlink_to(index)
+        (root / "model-license-auditor" / index.name).symlink_to(index)
+    return root
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    cache = empty_hub_cache(tmp_path / "cache")
     with HubStub() as stub:
         monkeypatch.setenv("HF_ENDPOINT", stub.endpoint)
-        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
         monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
         monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
         monkeypatch.delenv("HF_TOKEN", raising=False)

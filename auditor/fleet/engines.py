@@ -104,6 +104,12 @@ def run_ray(jobs: Sequence[Job], settings: Settings, workers: int | None, timeou
     try:
         task = ray.remote(num_cpus=1, max_retries=0)(run_target)
         slots = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # Start and warm one worker per slot first, so a target's timeout does not pay for a worker's
+        # start-up, and a cluster without the auditor installed fails here, once.
+        try:
+            ray.get([ray.remote(num_cpus=1, max_retries=0)(warm).remote() for _ in range(min(slots, len(jobs)))])
+        except Exception as exc:
+            raise AuditorError(f"the Ray workers cannot run the auditor: {one_line(exc)}") from exc
         pending = deque(jobs)
         running: dict = {}  # object ref -> (job, deadline)
         try:
