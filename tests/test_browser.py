@@ -128,3 +128,37 @@ def test_hostile_report_runs_nothing_and_loads_nothing(browser, repo, tmp_path):
     assert HOSTILE_TITLE in page.locator("#findings").inner_text()  # shown as text
     assert page.locator("#verdict").inner_text().startswith("FAIL")
     page.close()
+
+
+def test_fleet_summary_sorts_filters_and_fits_a_phone(browser, tmp_path):
+    from test_fleet import small_repo
+
+    from auditor.demo import build_demo_repo
+
+    long_name = tmp_path / ("an-organisation-with-a-long-name--and-a-model-repository-named-at-length-" * 2)
+    targets = [build_demo_repo(tmp_path / "demo"), small_repo(tmp_path / "removed", 1), small_repo(long_name, 2),
+               tmp_path / "missing"]
+    summary = tmp_path / "fleet" / "summary.html"
+    result = run_cli("fleet", *map(str, targets), "--store", str(tmp_path / "s.sqlite"), "--output", str(summary))
+    assert result.returncode == 1, result.stderr
+    page, dialogs, requests, errors = _open(browser, summary, "fleet-summary")
+    assert dialogs == [] and requests == [] and errors == []
+    rows = page.locator("#targets tbody tr")
+    assert rows.count() == 4 and page.locator("#shown").inner_text() == "4 of 4 shown"
+    page.locator("#targets thead button", has_text="Errors").click()
+    page.locator("#targets thead button", has_text="Errors").click()  # descending
+    assert str(tmp_path / "removed") in rows.first.inner_text() and "FAIL" in rows.first.inner_text().upper()
+    page.locator("#search").fill("missing")
+    assert page.locator("#shown").inner_text() == "1 of 4 shown"
+    page.locator("#search").fill("")
+    page.locator("#status").select_option("pass")
+    assert page.locator("#targets tbody tr:visible").count() == 2
+    assert page.locator("#by-rule").inner_text().count("license-removed") == 1
+    link = page.locator("#targets tbody tr:visible a").first.get_attribute("href")
+    assert (summary.parent / link).is_file()
+    page.close()
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.goto(summary.as_uri())
+    phone.screenshot(path=str(ARTIFACTS / "fleet-summary-390.png"), full_page=True)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.close()
