@@ -43,6 +43,8 @@ def run_local(jobs: Sequence[Job], settings: Settings, workers: int, timeout: fl
     """One forked process per target, `workers` at a time: a hang is ended by killing its process,
     and a crash (out of memory, a signal) costs that target only. The driver loads rules, license
     index and templates once before forking, so each process starts warm."""
+    if not jobs:
+        return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if context.get_start_method() == "fork":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import AuditorError
+from auditor.escape import dump_json, printable_all
 from auditor.fleet.store import Store
 from auditor.fleet.task import OK
 
@@ -109,7 +110,8 @@ def _row(store: Store, target: str) -> dict[str, Any]:
 
 
 def collect(store: Store, targets: list[str]) -> Summary:
-    rows = [_row(store, target) for target in sorted(targets)]
+    # Targets, errors and card values are repo strings: made printable once, for every format.
+    rows = [printable_all(_row(store, target)) for target in sorted(targets)]
     by_rule: dict[str, list[int]] = {}
     by_license: Counter = Counter()
     for row in rows:
@@ -175,12 +177,16 @@ def _upstream_text(row: dict[str, Any]) -> tuple[str, str]:
 def render_json(summary: Summary) -> str:
     rows = [{key: value for key, value in row.items() if key != "rules"} | {"rules": row["rules"]}
             for row in summary.rows]
-    return json.dumps({"schema": SCHEMA, "totals": summary.totals, "targets": rows}, indent=2,
-                      ensure_ascii=False) + "\n"
+    return dump_json({"schema": SCHEMA, "totals": summary.totals, "targets": rows}) + "\n"
 
 
 CSV_COLUMNS = ("target", "revision", "status", "errors", "warnings", "infos", "waived", "declared_license",
                "top_rules", "upstream_families", "upstream_licenses", "report", "error")
+
+
+def _cell(value: object) -> object:
+    """A spreadsheet runs a cell that starts with = + - or @ as a formula: quote repo strings that do."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
 
 def render_csv(summary: Summary) -> str:
@@ -190,9 +196,10 @@ def render_csv(summary: Summary) -> str:
     for row in summary.rows:
         families, licenses = _upstream_text(row)
         counts = row["counts"]
-        writer.writerow([row["target"], row["revision"] or "", row["status"], counts["error"], counts["warning"],
-                         counts["info"], counts["waived"], row["declared_license"] or "", " ".join(row["top_rules"]),
-                         families, licenses, row["report"] or "", row["error"] or ""])
+        writer.writerow(map(_cell, [
+            row["target"], row["revision"] or "", row["status"], counts["error"], counts["warning"], counts["info"],
+            counts["waived"], row["declared_license"] or "", " ".join(row["top_rules"]), families, licenses,
+            row["report"] or "", row["error"] or ""]))
     return out.getvalue()
 
 
