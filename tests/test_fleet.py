@@ -138,10 +138,10 @@ def test_killed_run_resumes_without_repeating(tmp_path):
 def empty_hub_cache(root: Path) -> Path:
     """A cache dir for XDG_CACHE_HOME with no Hub data, but with the user cache's license index:
     building that again in every worker costs seconds."""
-    from auditor.facts.licensedb import _cache_dir, _cache_key, reference_index
+    from auditor.facts.licensedb import cache_path, reference_index
 
     reference_index()
-    index = _cache_dir() / f"licensedb-{_cache_key()}.pickle"
+    index = cache_path()
     (root / "model-license-auditor").mkdir(parents=True, exist_ok=True)
     if index.is_file():
         (root / "model-license-auditor" / index.name).symlink_to(index)

@@ -240,19 +240,14 @@ def write_summaries(store: Store, targets: list[str], outputs: tuple[Path, ...])
     """Write each output; an HTML summary gets the targets' own reports in `<name>-reports/` beside it,
     and JSON or CSV written in the same run link to the first of those."""
     summary = collect(store, targets)
-    first: dict[str, Path] | None = None
+    written = {output: write_reports(summary, store, output.parent / f"{output.stem}-reports")
+               for output in outputs if RENDERERS[output.suffix.lower()] is render_html}
+    first = next(iter(written.values()), {})
     for output in outputs:
-        if RENDERERS[output.suffix.lower()] is render_html:
-            reports = write_reports(summary, store, output.parent / f"{output.stem}-reports")
-            first = reports if first is None else first
-    for output in outputs:
-        renderer = RENDERERS[output.suffix.lower()]
-        if renderer is render_html:
-            reports = {t: output.parent / f"{output.stem}-reports" / p.name for t, p in (first or {}).items()}
-        else:
-            reports = first or {}
+        text = RENDERERS[output.suffix.lower()](with_links(summary, written.get(output, first), output.parent))
         try:
-            output.write_text(renderer(with_links(summary, reports, output.parent)), encoding="utf-8")
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise AuditorError(f"cannot write {output}: {exc.strerror}") from exc
     return summary
