@@ -84,7 +84,8 @@ def cli() -> None:
               help="Compare the weights with this base (folder, working tree or hf://) from sampled slices, "
                    "and use the verdict as lineage evidence (repeatable).")
 @click.option("--lookup-bases", is_flag=True,
-              help="Also for local targets, read on the Hub the cards of the datasets the card names.")
+              help="Also for local targets, read on the Hub the cards of the datasets the card names and of "
+                   "declared base models the catalog cannot resolve.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
               help="hf:// targets: connect and read timeout (default HF_HUB_DOWNLOAD_TIMEOUT or 10).")
 @click.option("--staged", is_flag=True,

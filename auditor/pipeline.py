@@ -15,19 +15,20 @@ from auditor.facts.card import card_from_blob
 from auditor.facts.catalog import find_checkpoint
 from auditor.facts.datasets import MAX_DATASETS, CardLookup, read_datasets
 from auditor.facts.layout import best_layout, structure
+from auditor.facts.license_ids import hf_licenses
 from auditor.facts.licensedb import data_version
-from auditor.facts.lineage import infer_lineage, license_ref
+from auditor.facts.lineage import add_evidence, infer_lineage, license_ref
 from auditor.facts.model_files import read_model_files
 from auditor.facts.paths import CARD, CODE, path_rules
 from auditor.facts.repo_kind import judge_repo_kind
 from auditor.facts.text import header_facts, text_facts
 from auditor.facts.timeline import build_timeline
-from auditor.facts.upstreams import MIN_CONFIDENCE, stamp_verdicts
+from auditor.facts.upstreams import MIN_CONFIDENCE, declared, stamp_verdicts
 from auditor.locations import locate
 from auditor.model import Audit, Candidate, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.safeload import UnsafeDocument, read_capped
 from auditor.sources.base import Blob, Change, History
-from auditor.sources.dataset_cards import HubDatasetCards
+from auditor.sources.dataset_cards import HubDatasetCards, HubModelCards
 from auditor.sources.history_cache import HistoryCache, cache_usable, extend
 from auditor.sources.hub import HubSource, parse_target
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
@@ -76,8 +77,11 @@ def audit(target: str, options: Options = Options()) -> Audit:
             facts = _folder_facts(source)
         else:
             facts = _git_facts(source, options.progress, _cache_key(rules.digest))
-        lookup = HubDatasetCards(options.offline) if target.startswith("hf://") or options.lookup_bases else None
+        looking = target.startswith("hf://") or options.lookup_bases
+        lookup = HubDatasetCards(options.offline) if looking else None
         facts = _with_datasets(facts, source, lookup)
+        if looking:
+            _with_base_cards(facts, HubModelCards(options.offline))
         repo_waivers = source.read_root_file(REPO_FILE)
         if isinstance(source, GitSource) and source.problems:
             # Objects git could not hand over (a partial clone, corruption): what they held is unaudited.
@@ -102,6 +106,25 @@ def audit(target: str, options: Options = Options()) -> Audit:
         facts = replace(facts, notes=(*facts.notes, *unused))
     return Audit(tool_version=__version__, rules_digest=rules.digest, facts=facts, findings=findings,
                  fail_on=options.fail_on, rules=rules.rules, licensedb_version=data_version())
+
+
+def _with_base_cards(facts: Facts, lookup: CardLookup) -> None:
+    """A declared base the catalog cannot resolve, resolved by its own card on the Hub (read once and
+    cached like other Hub reads); the card's license becomes the candidate's, with it as evidence."""
+    changed = False
+    for candidate in facts.lineage:
+        if candidate.license or not candidate.upstream or "/" not in candidate.upstream or not declared(candidate):
+            continue
+        card = lookup(candidate.upstream)
+        key = hf_licenses().get((card.license or "").lower()) if card else None
+        if card is None or not key:
+            continue
+        candidate.license_ref = license_ref(key)
+        add_evidence(candidate, "hub_card", None, f"the Hub card of {candidate.upstream} declares license: "
+                     f"{card.license}")
+        changed = True
+    if changed:
+        stamp_verdicts(facts)
 
 
 def _with_datasets(facts: Facts, source: GitSource | FolderSource | HubSource, lookup: CardLookup | None) -> Facts:

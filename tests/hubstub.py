@@ -57,6 +57,7 @@ class HubStub:
         self.tree_page = tree_page
         self._blobs: dict[str, bytes] = {}
         self.datasets: dict[str, dict] = {}  # dataset repo id -> its card's front matter
+        self.model_cards: dict[str, dict] = {}  # model repo id (no git behind it) -> its card's front matter
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -76,6 +77,10 @@ class HubStub:
     def add_dataset(self, repo_id: str, card_data: dict) -> None:
         """A dataset repo, answered by /api/datasets/org/name with its card metadata as the Hub does."""
         self.datasets[repo_id] = card_data
+
+    def add_model_card(self, repo_id: str, card_data: dict) -> None:
+        """A model known only by its card metadata, as model_info returns it (a declared base)."""
+        self.model_cards[repo_id] = card_data
 
     # -- git ----------------------------------------------------------------------------------
     @staticmethod
@@ -214,6 +219,9 @@ class HubStub:
 
             def model_info(self, repo_id: str, revision: str) -> None:
                 stub.counts["model_info"] += 1
+                if repo_id in stub.model_cards:
+                    return self._json({"_id": repo_id, "id": repo_id, "modelId": repo_id, "private": False,
+                                       "sha": "b" * 40, "cardData": stub.model_cards[repo_id]})
                 if (found := self._revision(repo_id, revision)) is None:
                     return
                 self._json({"_id": repo_id, "id": repo_id, "modelId": repo_id, "private": False, "sha": found[1]})

@@ -317,3 +317,27 @@ def test_unrelated_architectures_do_not_match_the_llama_graph(repo):
         assert not any(c["family"] in ("llama", "mistral") for c in doc["lineage"]), (name, doc["lineage"])
         renamed = findings(doc, "renamed-tensors")
         assert not renamed or renamed[0]["subject"] != "llama", name
+
+
+def test_lookup_bases_reads_the_declared_base_card_through_the_hub(repo, tmp_path, monkeypatch):
+    from hubstub import HubStub
+
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0\nbase_model: acme-labs/secret-sauce-v2"),
+        "model.safetensors": TINY_WEIGHTS})
+    assert findings(scan(repo.path), "upstream-unresolved")  # no look-up unless asked
+    with HubStub() as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        hub.add_model_card("acme-labs/secret-sauce-v2", {"license": "llama3.1"})
+        doc = scan(repo.path, lookup_bases=True)
+        assert hub.counts["model_info"] == 1
+    [base] = binding(doc)
+    assert base["license"]["key"] == "llama-3.1-license-2024"
+    assert "the Hub card of acme-labs/secret-sauce-v2 declares license: llama3.1" in {
+        e["detail"] for e in base["evidence"]}
+    assert not findings(doc, "upstream-unresolved") and findings(doc, "declared-license-conflict")
+    offline = scan(repo.path, lookup_bases=True, offline=True)  # from the cache alone
+    assert binding(offline)[0]["license"]["key"] == "llama-3.1-license-2024"

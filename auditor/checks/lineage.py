@@ -108,7 +108,8 @@ def upstream_unresolved(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
             subject=candidate.upstream or "?", severity=severity,
             evidence=tuple(Evidence(commit=facts.target.revision, path=e.path, excerpt=f"{e.source}: {e.detail}")
                            for e, _w in candidate.evidence),
-            remediation=f"Look up {candidate.upstream} on the Hub (its card's license: and its LICENSE) and carry "
+            remediation=f"Look up {candidate.upstream} on the Hub (its card's license: and its LICENSE; "
+                        "`--lookup-bases` reads the card) and carry "
                         "its license text and notices as its terms require; if it is a derivative, its own base's "
                         "terms apply too.",
         )

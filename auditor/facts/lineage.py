@@ -39,7 +39,7 @@ RELATIONS = ("declared", "finetune", "adapter", "quantized", "merge", "architect
 WEIGHTS = {
     "card": 1.0, "adapter_config": 0.95, "readme": 0.6, "config": 0.5, "hyperparameters": 0.8,
     "tensors": 0.6, "layout": 0.3, "tokenizer": 0.3, "code": 0.3, "license": 0.3, "name_or_path": 0.85,
-    "filename": 0.5,
+    "filename": 0.5, "hub_card": 0.9,
 }
 _README_BASE = 0.9  # "built on X", "fine-tuned from X": a declaration in prose
 _LOCAL_PATH = 0.6  # a local checkpoint path's last component, as config.json's _name_or_path

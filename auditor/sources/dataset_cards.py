@@ -22,10 +22,15 @@ def _text(value: object) -> str | None:
 
 
 class HubDatasetCards:
+    folder = "datasets"  # under the Hub cache
+
     def __init__(self, offline: bool = False) -> None:
         self.offline = offline
-        self._cache = HubCache(_cache_root() / "datasets")
+        self._cache = HubCache(_cache_root() / self.folder)
         self._api = None
+
+    def _info(self, api, repo_id: str):
+        return api.dataset_info(repo_id)
 
     @staticmethod
     def _name(repo_id: str) -> str:
@@ -57,7 +62,7 @@ class HubDatasetCards:
             self._api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None)
         try:
             api = self._api
-            info = bounded_call(lambda: api.dataset_info(repo_id), default_timeout(), lambda _s: "stalled")
+            info = bounded_call(lambda: self._info(api, repo_id), default_timeout(), lambda _s: "stalled")
         except (HubStalled, HubAnswerRejected):
             return self._cached(repo_id)
         except HfHubHTTPError as exc:
@@ -77,3 +82,12 @@ class HubDatasetCards:
                       "license_name": _text(getattr(card, "license_name", None)) if card else None}
         self._cache.write_json(record, self._name(repo_id))
         return self._cached(repo_id)
+
+
+class HubModelCards(HubDatasetCards):
+    """A declared base model's own card on the Hub (`--lookup-bases`, hf:// mode): its `license:`."""
+
+    folder = "models"
+
+    def _info(self, api, repo_id: str):
+        return api.model_info(repo_id)
