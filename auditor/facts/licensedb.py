@@ -19,7 +19,6 @@ import os
 import re
 import struct
 import sys
-import tempfile
 import zlib
 from array import array
 from collections import defaultdict
@@ -29,6 +28,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from auditor import __version__
+from auditor.cachefiles import user_cache_dir, write_atomically
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.normalise import NormalisedText, words_of
 from auditor.resources import rules_dir
@@ -305,11 +305,6 @@ def build_index(progress: bool = False) -> ReferenceIndex:
                           hashes=array("I", (h for h, _r in pairs)), refs=array("I", (r for _h, r in pairs)))
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "model-license-auditor"
-
-
 def _cache_key() -> str:
     """Changes with the data, the normalisation table and the code that builds the index."""
     _root, version = _data_root()
@@ -383,21 +378,8 @@ def _decode(data: bytes) -> ReferenceIndex | None:
         return None
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Unique temp file in the same folder, then rename: concurrent runs never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name + ".", suffix=".tmp",
-                                     delete=False) as handle:
-        try:
-            handle.write(data)
-        except OSError:
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, path)
-
-
 def cache_path() -> Path:
-    return _cache_dir() / f"licensedb-{_cache_key()}.bin"
+    return user_cache_dir() / f"licensedb-{_cache_key()}.bin"
 
 
 def _load(cache: Path) -> ReferenceIndex | None:
@@ -420,5 +402,5 @@ def reference_index() -> ReferenceIndex:
     if index is None:
         index = build_index(progress=sys.stderr.isatty())
     with contextlib.suppress(OSError):  # a read-only home still works, only slower
-        _write_atomically(cache, _encode(index))
+        write_atomically(cache, _encode(index))
     return index

@@ -14,10 +14,10 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from auditor.cachefiles import user_cache_dir, write_atomically
 from auditor.model import Commit, Copyright, LicenseMatch, TextFacts
 from auditor.sources.base import Change, History, RelevantCommit
 
@@ -38,25 +38,6 @@ def cache_usable() -> bool:
     return all(tuple(f.name for f in dataclasses.fields(cls)) == names for cls, names in _FIELDS.items())
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _MAX_BYTES = 256 << 20
-
-
-def user_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "model-license-auditor"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Unique temp file in the same folder, then rename: concurrent runs never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class HistoryCache:

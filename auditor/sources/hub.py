@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
 
+from auditor.cachefiles import user_cache_dir
 from auditor.errors import AuditorError
 from auditor.facts.paths import WEIGHTS, path_rules
 from auditor.model import Commit
@@ -73,9 +74,8 @@ def parse_target(target: str) -> tuple[str, str | None]:
 
 
 def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     # v2: entries hold only checked ids, and trees keep the LFS sha256 that verifies a download.
-    return Path(base) / "model-license-auditor" / "hub" / "v2"
+    return user_cache_dir() / "hub" / "v2"
 
 
 def _hf_cache_dir() -> str:
