@@ -96,7 +96,7 @@ def test_generator_terms_acknowledged_or_exempt(repo):
         "README.md": model_card("apache-2.0", ["openbmb/UltraFeedback"], body=body,
                                 extra="base_model: mistralai/Mistral-7B-v0.1\n")})
     [restriction] = findings(scan(repo.path), "dataset-terms-restriction")
-    assert "Llama 2 1.b.v" in restriction["references"][0]
+    assert "Llama 2 §1.b.v" in restriction["references"][0]
 
 
 def test_llama_31_outputs_ask_for_the_name(repo):

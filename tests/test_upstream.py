@@ -35,7 +35,7 @@ def test_llama_derivative_relabelled_apache_fails_on_every_llama_term(repo):
     [from_file] = [f for f in conflicts if f["evidence"][0]["path"] == "LICENSE"]
     assert from_file["severity"] == "error" and "LICENSE holds the Apache" in from_file["message"]
     assert conflict["severity"] == "error" and "Llama 3.1" in conflict["message"]
-    assert conflict["references"][0].startswith("Llama 3.1 1.b.i")
+    assert conflict["references"][0].startswith("Llama 3.1 §1.b.i")
     naming = " ".join(f["message"] for f in findings(doc, "naming-requirement"))
     assert '"SovereignLM-8B" must begin with "Llama"' in naming and "Built with Llama" in naming
     [notice] = findings(doc, "upstream-notice-missing")
@@ -153,7 +153,7 @@ def test_modeling_file_whose_apache_header_is_stripped(repo):
     assert removed["subject"] == "modeling_my.py"
     assert removed["evidence"][0]["commit"] == stripped and removed["evidence"][0]["line"] == 2
     assert "EleutherAI" in removed["message"] and "Apache" in removed["message"]
-    assert removed["references"][0].startswith("Apache-2.0 4(c)")
+    assert removed["references"][0].startswith("Apache-2.0 §4(c)")
 
 
 def test_modified_upstream_file_without_change_notice_is_info(repo):

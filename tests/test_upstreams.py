@@ -116,6 +116,20 @@ def test_copyright_remediation_quotes_the_upstream_line_never_deepseek(repo):
     assert "Copyright (c) Microsoft Corporation.\n" in notice and "DeepSeek" not in notice
 
 
+def test_notice_keeps_section_signs_and_the_upstream_line_verbatim(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: llama3.1\nbase_model: meta-llama/Llama-3.1-8B"),
+        "config.json": config_json("LlamaForCausalLM", "llama", **LLAMA31_8B)})
+    result = run_cli("notice", str(repo.path))
+    assert result.returncode == 0
+    # Meta's notice line exactly as Meta ships it, the © included
+    assert ("Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta Platforms, Inc. "
+            "All Rights Reserved.\n") in result.stdout
+    # clause numbers come through whole: "§2", never "Llama 3.1 2:"
+    assert "Llama 3.1 §2: over 700 million monthly active users" in result.stdout + result.stderr
+    assert "Llama 3.1 2:" not in result.stdout + result.stderr
+
+
 def test_notice_with_nothing_to_attribute_is_one_line(repo, tmp_path):
     repo.commit("Upload", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
     out = tmp_path / "NOTICE"

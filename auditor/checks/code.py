@@ -18,7 +18,7 @@ def code_notice_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
             subject=loss.path,
             evidence=(Evidence(commit=commit.sha, date=commit.date, path=loss.path, line=loss.line,
                                excerpt=loss.lost[0]),),
-            clause="Apache-2.0 4(c): retain, in the Source form of any Derivative Works, all copyright, patent, "
+            clause="Apache-2.0 §4(c): retain, in the Source form of any Derivative Works, all copyright, patent, "
                    "trademark, and attribution notices",
         )
     # The licensor's own repo edits its own files: those are not modifications of someone else's work.
@@ -32,5 +32,5 @@ def code_notice_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
             f"({commit.date}) without a notice that it was changed.",
             subject=change.path, severity="info",
             evidence=(Evidence(commit=commit.sha, date=commit.date, path=change.path, line=1, excerpt=change.header),),
-            clause="Apache-2.0 4(b): modified files must carry prominent notices stating that You changed the files",
+            clause="Apache-2.0 §4(b): modified files must carry prominent notices stating that You changed the files",
         )
