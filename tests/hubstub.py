@@ -30,10 +30,11 @@ LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 @dataclass
 class Hostile:
     """What an untrusted endpoint sends for one repo instead of the truth. Request kinds, as in
-    `HubStub.counts`: commits, tree, head, download, range."""
+    `HubStub.counts`: commits, tree, head, download, range, models (an author's listing, keyed by author)."""
 
     commits: Callable[[list[dict]], list[dict]] | None = None  # rewrites the commit list
     tree: Callable[[list[dict]], list[dict]] | None = None  # rewrites the file listing
+    models: Callable[[list[dict]], list[dict]] | None = None  # rewrites an author's model listing (key: author)
     headers: Callable[[str, dict[str, str]], dict[str, str]] | None = None  # (file name, headers) -> headers
     missing: frozenset[str] = frozenset()  # listed files answered with 404 (EntryNotFound)
     truncate: frozenset[str] = frozenset()  # files whose body stops halfway (Content-Length says it all)
@@ -214,8 +215,10 @@ class HubStub:
                 items = [{"_id": repo_id, "id": repo_id, "modelId": repo_id, "private": False,
                           "sha": stub.resolve(path, "HEAD")}
                          for repo_id, path in sorted(stub.repos.items()) if repo_id.split("/")[0] == author]
+                if (hostile := stub.hostile.get(author)) and hostile.models:
+                    items = hostile.models(items)
                 chunk, headers = self._page(items, stub.models_page, query)
-                self._json(chunk, headers)
+                self._json(chunk, headers, "models", author)
 
             def model_info(self, repo_id: str, revision: str) -> None:
                 stub.counts["model_info"] += 1

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers import MIT_TEXT, card
-from hubstub import HubStub
+from hubstub import Hostile, HubStub
 
 from auditor.demo import RepoBuilder, build_demo_repo
 from auditor.fleet.run import FleetOptions, run_fleet
@@ -183,6 +183,27 @@ def test_author_listing_through_the_hub(hub, tmp_path):
     tally = run_fleet(expand_targets(["hf://org/a"]), FleetOptions(store=store))
     assert tally.skipped == 1 and dict(hub.counts) == {"model_info": 1}
     assert fleet_cli("hf://nobody/*", "--store", str(store)).stderr.count("lists no models by nobody") == 1
+
+
+def test_an_author_listing_is_checked_like_any_hub_answer(hub, tmp_path, monkeypatch):
+    hub.add("org/a", small_repo(tmp_path / "a", 0))
+    # an id outside the author (a path, another owner) is refused on one line, before any audit
+    for bad in ("../../../etc", "other/x", "org/../../x"):
+        hub.hostile["org"] = Hostile(models=lambda items, bad=bad: [*items, {**items[0], "id": bad}])
+        result = fleet_cli("hf://org/*", "--store", str(tmp_path / "fleet.sqlite"))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "which is not a model of org" in result.stderr, result.stderr
+        assert not (tmp_path / "fleet.sqlite").exists() or not stored(tmp_path / "fleet.sqlite")
+    # a head that is not a commit id only costs a request later: it names nothing
+    hub.hostile["org"] = Hostile(models=lambda items: [{**items[0], "sha": "../../x"}])
+    assert [(t.name, t.listed_revision) for t in expand_targets(["hf://org/*"])] == [("hf://org/a", None)]
+    # a listing that never answers ends on the stall limit, on one line
+    hub.hostile["org"] = Hostile(stall=frozenset({"models"}))
+    monkeypatch.setenv("HF_HUB_DOWNLOAD_TIMEOUT", "1")
+    started = time.monotonic()
+    result = fleet_cli("hf://org/*", "--store", str(tmp_path / "fleet.sqlite"))
+    assert result.returncode == 2 and "stopped answering (listing the models of org)" in result.stderr, result.stderr
+    assert time.monotonic() - started < 30
 
 
 def test_a_hanging_target_is_recorded_failed_after_its_timeout(hub, tmp_path):

@@ -29,13 +29,35 @@ def read_target_file(path: Path) -> list[str]:
 
 
 def list_author(author: str) -> list[Target]:
-    """Every model the Hub lists for an author (user or organisation), by id."""
+    """Every model the Hub lists for an author (user or organisation), by id.
+
+    The listing goes through the same bounded client as a Hub scan (timeouts, body caps, a stall
+    watchdog), and what it answers is checked like any other Hub answer: an id that is not this
+    author's repo id is refused, and a head that is not a commit id is dropped, so it costs a
+    request later instead of naming anything."""
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    from auditor.sources.hub import default_timeout
+    from auditor.sources.hub_cache import is_git_oid, safe_repr
+    from auditor.sources.hub_http import HubAnswerRejected, bounded_call
+    from auditor.sources.hub_http import install as install_bounds
 
     endpoint = os.environ.get("HF_ENDPOINT") or None
+    where = endpoint or "https://huggingface.co"
+    install_bounds()
+    api = HfApi(endpoint=endpoint)
+
+    def stalled(seconds: float) -> str:
+        return (f"the Hub at {where} stopped answering (listing the models of {author}): "
+                f"nothing received for {seconds:.0f} s")
+
     try:
-        models = list(HfApi(endpoint=endpoint).list_models(author=author, expand=["sha"]))
+        models = bounded_call(lambda: list(api.list_models(author=author, expand=["sha"])),
+                              default_timeout(), stalled)
+    except HubAnswerRejected as exc:
+        raise AuditorError(f"{exc} (listing the models of {author})") from exc
     except HfHubHTTPError as exc:
         status = getattr(exc.response, "status_code", None)
         raise AuditorError(f"cannot list the models of {author}: the Hub answered {status}") from exc
@@ -43,11 +65,22 @@ def list_author(author: str) -> list[Target]:
         # Transport failures come as OSError or as the HTTP client's own error types.
         if not isinstance(exc, OSError) and not type(exc).__module__.startswith(("httpx", "httpcore")):
             raise
-        raise AuditorError(f"cannot reach the Hub at {endpoint or 'https://huggingface.co'}: "
-                           f"{type(exc).__name__}") from exc
+        raise AuditorError(f"cannot reach the Hub at {where}: {type(exc).__name__}") from exc
     if not models:
         raise AuditorError(f"hf://{author}/*: the Hub lists no models by {author}")
-    return [Target(f"hf://{m.id}", m.sha) for m in sorted(models, key=lambda m: m.id)]
+    targets: dict[str, Target] = {}
+    for model in models:
+        repo_id = model.id if isinstance(model.id, str) else ""
+        try:
+            validate_repo_id(repo_id)
+        except HFValidationError:
+            repo_id = ""
+        if repo_id.partition("/")[0] != author:
+            raise AuditorError(f"the Hub's listing of {author} named {safe_repr(model.id)}, "
+                               f"which is not a model of {author}")
+        sha = model.sha if is_git_oid(model.sha) else None
+        targets[repo_id] = Target(f"hf://{repo_id}", sha)
+    return [targets[repo_id] for repo_id in sorted(targets)]
 
 
 def _expand_one(text: str) -> list[Target]:
