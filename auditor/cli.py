@@ -22,6 +22,7 @@ from auditor.reports import FORMATS, format_for, render
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3  # so that CI can tell a bug in the tool from bad input
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 def _write(path: Path, text: str) -> None:
@@ -324,9 +325,11 @@ def main() -> None:
         code = cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
-        _err("auditor: aborted")
-        code = EXIT_USAGE
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C into Abort; an interrupt exits as shells expect (128 + SIGINT).
+        interrupted = isinstance(exc.__context__, KeyboardInterrupt)
+        _err("auditor: interrupted" if interrupted else "auditor: aborted")
+        code = EXIT_INTERRUPTED if interrupted else EXIT_USAGE
     except click.ClickException as exc:
         _err(f"auditor: error: {exc.format_message()}")
         code = EXIT_USAGE
@@ -334,7 +337,8 @@ def main() -> None:
         _err(f"auditor: error: {exc}")
         code = EXIT_USAGE
     except KeyboardInterrupt:
-        code = 130
+        _err("auditor: interrupted")
+        code = EXIT_INTERRUPTED
     except Exception as exc:  # a bug: still one line, the traceback on request
         if os.environ.get("AUDITOR_DEBUG"):
             raise

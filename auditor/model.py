@@ -356,6 +356,7 @@ class Candidate:
     via: str | None = None  # the catalogued derivative whose own base this is (a chain of upstreams)
     binds: bool | None = None  # set once upstreams are resolved: do its terms bind the repo
     why: str = ""  # why it binds or not, for reports
+    unsettled: bool = False  # set with binds: one of checkpoints under different licenses that nothing settles
 
     @property
     def license(self) -> str | None:

@@ -177,7 +177,7 @@ def _with_lineage(facts: Facts, source: GitSource | FolderSource | HubSource,
     layout = best_layout(found, files.config, files.architectures) if found else None
     if layout is not None:
         layout = replace(layout, sources=files.tensors.sources)
-    keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses}
+    keys = license_keys | {m.key for lf in facts.license_files for m in lf.facts.licenses if m.form == "text"}
     lineage = infer_lineage(facts.card, facts.card_path, facts.readme_text, files, found, layout, keys)
     paths = files.paths | {lf.path for lf in facts.license_files} | ({facts.card_path} if facts.card_path else set())
     facts = replace(facts, target=target, lineage=tuple(lineage), layout=layout, notes=files.notes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import MIT_TEXT, card, run_cli
 
 from auditor import __version__
@@ -103,3 +104,21 @@ def test_demo_writes_reports_and_says_where(tmp_path):
     assert "attribution-restored-late" in (tmp_path / "out" / "report.txt").read_text()
     # running it again replaces its own repo
     assert run_cli("demo", "--output-dir", str(tmp_path / "out")).returncode == 0
+
+
+def test_ctrl_c_exits_130_with_one_line(repo, monkeypatch, capsys):
+    """click turns Ctrl-C into Abort; the exit code is still the shell's 128 + SIGINT, not bad input."""
+    import auditor.pipeline
+    from auditor.cli import main
+
+    repo.commit("Upload", "2025-01-01 10:00:00", {"README.md": card()})
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(auditor.pipeline, "audit", interrupted)
+    monkeypatch.setattr("sys.argv", ["auditor", "scan", str(repo.path)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err.strip() == "auditor: interrupted"

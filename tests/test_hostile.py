@@ -293,6 +293,8 @@ def test_replace_ref_does_not_hide_a_removal(repo):
     _run, doc = audit(repo.path)
     removed = [f for f in doc["findings"] if f["rule"] == "license-removed"]
     assert removed and removed[0]["severity"] == "error" and removed[0]["subject"] == "NOTICE"
+    # ... and the reader is told why git log in this clone disagrees with the audit
+    assert any(n.startswith(f"refs/replace: 1 replace ref(s) ignored ({removal})") for n in doc["notes"])
 
 
 def test_grafts_are_still_detected(repo):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.upstream import _model_name
+from auditor.facts.card import model_name
 from auditor.facts.datasets import grants_commercial_use
 from auditor.facts.license_ids import hf_licenses, spdx_for_key
 from auditor.model import Dataset, Evidence, Facts, Finding, RuleInfo
@@ -55,7 +55,7 @@ def dataset_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
 def dataset_terms_restriction(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     # The model's own lineage: Llama 2 outputs may improve Llama 2 derivatives, for example.
     families = {c.family for c in facts.lineage if c.family and c.binds}
-    name = _model_name(facts)
+    name = model_name(facts)
     for dataset in facts.datasets:
         for terms in dataset.generated_by:
             if terms.acknowledged_in or families & set(terms.exempt_families):

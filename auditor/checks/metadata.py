@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.facts.card import field_line
-from auditor.facts.license_ids import hf_licenses
+from auditor.facts.license_ids import hf_id_for_key, hf_licenses, spdx_for_key
+from auditor.facts.paths import own_license_file
 from auditor.model import Evidence, Facts, Finding, RuleInfo
 
 
@@ -15,6 +16,17 @@ def _card_evidence(facts: Facts, field: str = "license") -> tuple[Evidence, ...]
     line = field_line(facts.readme_text, field)
     excerpt = facts.readme_text.split("\n")[line - 1].strip() if line else None
     return (Evidence(commit=facts.target.revision, path=facts.card_path, line=line, excerpt=excerpt),)
+
+
+def _own_license_text(facts: Facts) -> tuple[str, str] | None:
+    """(path, key) of the first top-level LICENSE/COPYING file that holds an identified license text."""
+    for lf in facts.license_files:
+        if not own_license_file(lf.path):
+            continue
+        texts = [m.key for m in lf.facts.licenses if m.form == "text"]
+        if texts:
+            return lf.path, texts[0]
+    return None
 
 
 def license_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
@@ -45,6 +57,18 @@ def license_metadata_invalid(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         yield rule.finding(f"The model card cannot be parsed: {card.error}.", subject, evidence)
         return
     if not card.license:
+        own = _own_license_text(facts)
+        if own is not None and not card.has_front_matter:
+            # A README without any front matter may well not be a Hub card (a GitHub copy of a model):
+            # the repo states its terms in its LICENSE, and only the Hub's metadata is in question.
+            path, key = own
+            hf_id = hf_id_for_key(key) or "other"
+            yield rule.finding(
+                f"The README has no front matter, so the Hugging Face Hub would show no license; {path} holds "
+                f"{spdx_for_key(key)}. If the repo is published on the Hub, add `license: {hf_id}` to the card.",
+                subject, evidence, severity="info" if rule.severity != "info" else rule.severity,
+                remediation=f"Start README.md with a front matter block: `---`, `license: {hf_id}`, `---`.")
+            return
         where = "its front matter" if card.has_front_matter else "it has no front matter"
         yield rule.finding(f"The model card has no `license:` field ({where}).", subject, evidence)
         return

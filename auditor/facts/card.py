@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from functools import lru_cache
 
@@ -9,7 +10,7 @@ from huggingface_hub import ModelCardData
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from auditor.facts.text import decode
-from auditor.model import Card
+from auditor.model import Card, Facts
 from auditor.safeload import UnsafeDocument, load_yaml
 from auditor.sources.base import Blob
 
@@ -82,3 +83,15 @@ def field_line(text: str, name: str) -> int | None:
     pattern = re.compile(rf"^{re.escape(name)}\s*:", re.MULTILINE)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def model_name(facts: Facts) -> str:
+    """What the repo calls its model: the card's `model_name`, else the README's first heading after
+    its front matter, else the repo's folder name. Naming rules judge this name."""
+    if facts.card.model_name:
+        return facts.card.model_name
+    body = re.sub(r"\A\s*---.*?\n---\s*\n", "", facts.readme_text, flags=re.DOTALL)
+    heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
+    if heading:
+        return heading.group(1).strip()
+    return posixpath.basename(facts.target.path.rstrip("/")) or facts.target.path

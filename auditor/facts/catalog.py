@@ -27,6 +27,10 @@ class Ships:
     copyright: tuple[str, ...]
     notice: str | None
     source: str
+    # False where the lines come from the publisher's code repo (the head of its LICENSE) and the
+    # Hub checkpoints themselves carry the license only through their card: a derivative of those
+    # weights may never have received the line, so its absence is for a reviewer, not an error.
+    with_weights: bool = True
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,8 @@ def normalise(text: str) -> str:
 def _ships(data: dict | None, where: str) -> Ships | None:
     if data is None:
         return None
-    return Ships(tuple(data.get("copyright") or ()), data.get("notice"), data.get("source", where))
+    return Ships(tuple(data.get("copyright") or ()), data.get("notice"), data.get("source", where),
+                 bool(data.get("with_weights", True)))
 
 
 @lru_cache(maxsize=1)

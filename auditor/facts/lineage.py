@@ -182,8 +182,8 @@ def _declare(found: _Candidates, repo_id: str, relation: str, source: str, path:
     """A declared base, resolved by the fallback steps; without a license when none resolves it."""
     match: IdMatch | None = resolve_id(repo_id)
     if match is not None and match.checkpoint is not None:
-        if match.confidence == 1.0:  # a bare checkpoint name is named by its catalogued id
-            repo_id = next((r for r in match.checkpoint.repos if r.lower().endswith(repo_id.lower())), repo_id)
+        if match.confidence == 1.0:
+            repo_id = _catalogued_id(match.checkpoint, repo_id)
         candidate = found.get(repo_id, match.family, relation, match.checkpoint.license, match.checkpoint, -1)
         note = "" if match.confidence == 1.0 else f" ({match.detail})"
         add_evidence(candidate, source, path, f"{detail}{note}", weight * match.confidence)
@@ -201,6 +201,13 @@ def _declare(found: _Candidates, repo_id: str, relation: str, source: str, path:
     why = match.detail if match else "not in the catalog, and the id names no catalogued family"
     add_evidence(candidate, source, path, f"{detail} ({why})", weight * (match.confidence if match else 1.0))
     return candidate
+
+
+def _catalogued_id(checkpoint: Checkpoint, name: str) -> str:
+    """A bare checkpoint name by the catalogued repo id it names (`Phi-3-mini-128k-instruct` is
+    microsoft/Phi-3-mini-128k-instruct, not the first repo of its catalog entry)."""
+    wanted = name.lower()
+    return next((r for r in checkpoint.repos if r.lower() == wanted or r.lower().endswith(f"/{wanted}")), name)
 
 
 def _declared(found: _Candidates, card: Card, card_path: str | None, readme: str, files: ModelFiles) -> None:
@@ -230,32 +237,34 @@ def _declared(found: _Candidates, card: Card, card_path: str | None, readme: str
             _declare(found, value, "finetune", "name_or_path", "config.json", f"_name_or_path: {value}",
                      WEIGHTS["name_or_path"], card)
         else:
-            match = resolve_id(value.rstrip("/").rsplit("/", 1)[-1])
+            last = value.rstrip("/").rsplit("/", 1)[-1]
+            match = resolve_id(last)
             if match is not None and match.checkpoint is not None:
-                candidate = found.get(match.checkpoint.name, match.family, "finetune", match.checkpoint.license,
-                                      match.checkpoint)
+                named = _catalogued_id(match.checkpoint, last) if match.confidence == 1.0 else match.checkpoint.name
+                candidate = found.get(named, match.family, "finetune", match.checkpoint.license, match.checkpoint)
                 add_evidence(candidate, "name_or_path", "config.json",
                              f"_name_or_path: {value} (a local path; {match.detail})", _LOCAL_PATH * match.confidence)
 
 
 def _named_weights(found: _Candidates, files: ModelFiles) -> None:
     """A weight file named after a catalogued checkpoint (`Phi-4-mini-instruct-Q3_K_M.gguf`): a
-    re-upload says what it is in its file names."""
+    re-upload says what it is in its file names. Of the names one file contains, the longest is the
+    one it is named after (`Phi-4-mini-instruct`, not `phi-4`)."""
     names = sorted({posixpath.basename(p) for p in files.weights})[:20]
-    if not names:
-        return
-    lowered = [normalise(n) for n in names]
-    for family in catalog()[0]:
-        for checkpoint in family.checkpoints:
-            for repo in checkpoint.repos:
-                basename = normalise(repo.rsplit("/", 1)[-1])
-                hit = next((n for n, low in zip(names, lowered, strict=True)
-                            if "-" in basename and names_pattern(basename).search(low)), None)
-                if hit:
-                    candidate = found.get(checkpoint.name, family, "quantized" if hit.endswith((".gguf", ".ggml"))
-                                          else "finetune", checkpoint.license, checkpoint)
-                    add_evidence(candidate, "filename", hit, f"the weight file {hit} is named after {repo}")
-                    break
+    for name in names:
+        low = normalise(name)
+        hits = [(len(basename), family, checkpoint, repo)
+                for family in catalog()[0] for checkpoint in family.checkpoints for repo in checkpoint.repos
+                if "-" in (basename := normalise(repo.rsplit("/", 1)[-1])) and names_pattern(basename).search(low)]
+        longest = max((h[0] for h in hits), default=0)
+        seen: set[str] = set()
+        for length, family, checkpoint, repo in hits:
+            if length < longest or checkpoint.name in seen:
+                continue
+            seen.add(checkpoint.name)
+            candidate = found.get(checkpoint.name, family, "quantized" if name.endswith((".gguf", ".ggml"))
+                                  else "finetune", checkpoint.license, checkpoint)
+            add_evidence(candidate, "filename", name, f"the weight file {name} is named after {repo}")
 
 
 def _inferred(found: _Candidates, files: ModelFiles, structure: Structure | None, layout: LayoutMatch | None,

@@ -17,6 +17,14 @@ CARD = "card"
 CODE = "code"
 WEIGHTS = "weights"
 
+_OWN_LICENSE = re.compile(r"(licen[cs]e|copying)([-._ ][^/]*)?", re.IGNORECASE)
+
+
+def own_license_file(path: str) -> bool:
+    """A top-level LICENSE/COPYING file: where a repo states its own terms (not a NOTICE, not the
+    license of a vendored component below the top level)."""
+    return _OWN_LICENSE.fullmatch(path) is not None
+
 
 @dataclass(frozen=True)
 class PathRules:

@@ -56,7 +56,7 @@ class TimelineResult:
     readme_facts: TextFacts | None
     header_losses: tuple[HeaderLoss, ...]
     unmarked_changes: tuple[UnmarkedChange, ...]
-    license_keys_seen: frozenset[str]  # every license identified in any version of any license file
+    license_keys_seen: frozenset[str]  # every license text identified in any version of any license file
     weights_seen: bool = False  # weight files were uploaded somewhere in the history
     code_headers: tuple[LicenseFile, ...] = ()  # source files with a license or copyright header, at the last commit
 
@@ -170,7 +170,9 @@ class _Walk:
                     self.files[change.path] = new
             if entry.new is None:
                 continue
-            self.keys_seen.update(m.key for m in entry.new.licenses)
+            # Texts only: a README's `license: apache-2.0` tag or a notice sentence is a declaration, not
+            # the license text that lineage counts as carried (and that settles between checkpoints).
+            self.keys_seen.update(m.key for m in entry.new.licenses if m.form == "text")
             entry.new_items = self._resolve(change, entry, released)
             self.file_items[change.path] = entry.new_items
             for item, (line, excerpt) in entry.new_items.items():

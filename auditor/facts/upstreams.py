@@ -13,16 +13,15 @@ top-level LICENSE names the family's licensor as the copyright holder.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from auditor.facts.catalog import Family, Ships, family_by_id, find_checkpoint
 from auditor.facts.lineage import architecture_group
+from auditor.facts.paths import own_license_file
 from auditor.facts.phrases import LicenseInfo, defined_licenses
 from auditor.model import Candidate, Facts
 
 MIN_CONFIDENCE = 0.8
-_OWN_LICENSE = re.compile(r"^(licen[cs]e|copying)([-._ ][^/]*)?$", re.IGNORECASE)  # top-level, not NOTICE
 _MODEL_FILES = ("config", "hyperparameters", "tensors", "tokenizer", "adapter_config", "name_or_path")
 _DECLARING = ("card", "adapter_config", "readme", "name_or_path")
 
@@ -67,7 +66,7 @@ def licensor_own(facts: Facts) -> dict[str, str]:
     """family id -> why the repo is judged that family's licensor's own."""
     own: dict[str, str] = {}
     org = facts.target.path.split("/", 1)[0].lower() if facts.target.kind == "hub" else None
-    top_holders = [(lf.path, c.statement, h.lower()) for lf in facts.license_files if _OWN_LICENSE.match(lf.path)
+    top_holders = [(lf.path, c.statement, h.lower()) for lf in facts.license_files if own_license_file(lf.path)
                    for c in lf.facts.copyrights for h in c.holders]
     # Only a repo without model files: a derivative carries its upstream's LICENSE (with the upstream's
     # copyright line in it) as its terms require, and must not pass for the upstream itself.
@@ -163,7 +162,10 @@ def resolve(facts: Facts) -> Resolution:
 
 
 def stamp_verdicts(facts: Facts) -> None:
-    """Record on each candidate whether it binds and why (the JSON's `binds` and `why`)."""
-    for candidate, binds, why in resolve(facts).verdicts:
-        candidate.binds, candidate.why = binds, why
+    """Record on each candidate whether it binds and why (the JSON's `binds` and `why`), and whether
+    it is an alternative nothing settles, so that reports render the resolution instead of redoing it."""
+    resolution = resolve(facts)
+    unsettled = {id(c) for group in resolution.open_questions for c in group}
+    for candidate, binds, why in resolution.verdicts:
+        candidate.binds, candidate.why, candidate.unsettled = binds, why, id(candidate) in unsettled
 

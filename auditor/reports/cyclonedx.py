@@ -35,7 +35,6 @@ from license_expression import get_spdx_licensing
 from auditor.facts.license_ids import hf_licenses, spdx_for_key
 from auditor.facts.licensedb import reference_text
 from auditor.facts.phrases import defined_licenses
-from auditor.facts.upstreams import resolve
 from auditor.model import Audit, Candidate, Dataset, LicenseFile
 from auditor.reports.json import render_json
 
@@ -113,16 +112,16 @@ def _findings_by_component(audit: Audit, ancestors: list[Candidate]) -> dict[str
     return grouped
 
 
-def _ancestors(audit: Audit, unsettled: set[int]) -> list[Candidate]:
+def _ancestors(audit: Audit) -> list[Candidate]:
     """The upstreams whose terms bind, the declared bases, and the alternatives nothing settles."""
-    return [c for c in audit.facts.lineage if c.binds or c.relation == "declared" or id(c) in unsettled]
+    return [c for c in audit.facts.lineage if c.binds or c.relation == "declared" or c.unsettled]
 
 
 def _ancestor_name(candidate: Candidate) -> str:
     return candidate.upstream or candidate.family or "unknown"
 
 
-def _ancestor(candidate: Candidate, unsettled: set[int], findings: dict[str | None, list[Property]]) -> Component:
+def _ancestor(candidate: Candidate, findings: dict[str | None, list[Property]]) -> Component:
     name = _ancestor_name(candidate)
     info = candidate.to_dict()["license"]
     licenses = _unique([_license(info["spdx"], info["key"], None)] if info else [])
@@ -132,7 +131,7 @@ def _ancestor(candidate: Candidate, unsettled: set[int], findings: dict[str | No
         properties.append(Property(name="auditor:family", value=candidate.family))
     if candidate.why:
         properties.append(Property(name="auditor:why", value=candidate.why))
-    if id(candidate) in unsettled:
+    if candidate.unsettled:
         properties.append(Property(name="auditor:unsettled",
                                    value="one of several checkpoints with different licenses; nothing settles which"))
     properties += [Property(name="auditor:evidence", value=f"{e.source}: {e.detail}") for e, _w in candidate.evidence]
@@ -206,13 +205,13 @@ def _model_card(audit: Audit, ancestors: list[Candidate]) -> dict[str, Any]:
     return card
 
 
-def build_bom(audit: Audit, ancestors: list[Candidate], unsettled: set[int]) -> Bom:
+def build_bom(audit: Audit, ancestors: list[Candidate]) -> Bom:
     facts = audit.facts
     findings = _findings_by_component(audit, ancestors)
     target = facts.target
     licenses = _unique([_declared(audit), *_file_licenses(facts.license_files)])
     copyright_lines = sorted({c.statement for lf in facts.license_files for c in lf.facts.copyrights})
-    ancestor_parts = [_ancestor(c, unsettled, findings) for c in ancestors]
+    ancestor_parts = [_ancestor(c, findings) for c in ancestors]
     model = Component(
         type=ComponentType.MACHINE_LEARNING_MODEL, bom_ref=MODEL_REF,
         name=facts.card.model_name or target.path.rstrip("/").rsplit("/", 1)[-1] or target.path,
@@ -240,9 +239,8 @@ def build_bom(audit: Audit, ancestors: list[Candidate], unsettled: set[int]) -> 
 
 
 def render_cyclonedx(audit: Audit) -> str:
-    unsettled = {id(c) for group in resolve(audit.facts).open_questions for c in group}
-    ancestors = _ancestors(audit, unsettled)
-    bom = build_bom(audit, ancestors, unsettled)
+    ancestors = _ancestors(audit)
+    bom = build_bom(audit, ancestors)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the library warns about optional fields it fills itself
         text = make_outputter(bom, OutputFormat.JSON, SCHEMA).output_as_string()

@@ -172,6 +172,7 @@ class GitSource:
         self.kind = "bare" if self._repo.bare else "git"
         self._git_dir = str(Path(self._repo.git_dir).resolve())
         self.notes = _confine(path.resolve(), Path(self._git_dir), Path(self._repo.common_dir).resolve())
+        self.notes += self._replace_refs()
         self.revision = self._resolve(revision or "HEAD")
         self._cat: CatFile | None = None
         self._problems: dict[str, str] = {}  # object id -> note, in the order met
@@ -196,6 +197,17 @@ class GitSource:
             )
         except git.GitCommandError as exc:
             raise AuditorError(f"git {args[0]} failed: {exc.stderr.strip() or exc}") from exc
+
+    def _replace_refs(self) -> list[str]:
+        """Replace refs are ignored (see _GIT_ENV), but said: git log, show and checkout in this clone
+        show the replacements, so a reader comparing them with the audit must know why they differ."""
+        refs = self._git("for-each-ref", "--format=%(refname)", "refs/replace/").split()
+        if not refs:
+            return []
+        first = refs[0].removeprefix("refs/replace/")
+        return [f"refs/replace: {len(refs)} replace ref(s) ignored ({first}"
+                f"{', ...' if len(refs) > 1 else ''}): the history is audited as committed, while git log and "
+                "checkout in this clone show the replacement objects"]
 
     def _resolve(self, revision: str) -> str | None:
         if revision.startswith("-"):
