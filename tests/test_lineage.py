@@ -191,3 +191,39 @@ def test_hostile_and_broken_weight_files_are_read_safely(repo):
     assert "a.safetensors: header claims 4611686018427387904 bytes" in notes
     assert "b.safetensors: truncated" in notes and "c.safetensors: Git LFS pointer" in notes
     assert "config.json: invalid JSON" in notes and "model.safetensors.index.json: invalid JSON" in notes
+
+
+MISTRAL_7B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
+                  num_key_value_heads=8, vocab_size=32000)
+
+
+def test_a_license_tag_in_the_readme_is_not_a_carried_license_text(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0") + "\n## License\nApache-2.0\n",
+        "config.json": config_json("MistralForCausalLM", "mistral", **MISTRAL_7B),
+    })
+    [mistral] = [c for c in scan(repo.path)["lineage"] if c["binds"]]
+    assert "license" not in {e["source"] for e in mistral["evidence"]}
+    repo.commit("License", "2025-01-02 10:00:00", {"LICENSE": shared_text("licenses", "apache-2.0.txt")})
+    [mistral] = [c for c in scan(repo.path)["lineage"] if c["binds"]]
+    assert any(e["source"] == "license" and "carries or carried the apache-2.0" in e["detail"]
+               for e in mistral["evidence"])
+
+
+def test_a_local_checkpoint_path_names_the_catalogued_repo_it_matches(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: mit"),
+        "config.json": json.dumps({"_name_or_path": "/models/Phi-3-mini-128k-instruct",
+                                   "architectures": ["Phi3ForCausalLM"], "model_type": "phi3"}),
+    })
+    upstreams = [c["upstream"] for c in scan(repo.path)["lineage"]]
+    assert upstreams[0] == "microsoft/Phi-3-mini-128k-instruct" and "microsoft/Phi-3-mini-4k-instruct" not in upstreams
+
+
+def test_a_weight_file_is_named_after_the_longest_checkpoint_name_in_it(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: mit"),
+        "Phi-4-mini-instruct-Q4_K_M.gguf": lfs_pointer("4" * 64, 2_000_000_000),
+    })
+    upstreams = [c["upstream"] for c in scan(repo.path)["lineage"]]
+    assert upstreams == ["microsoft/Phi-4-mini-instruct"]  # not microsoft/phi-4 as well

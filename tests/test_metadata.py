@@ -61,3 +61,14 @@ def test_card_fields_are_reported(repo):
     assert doc["card"]["base_model_relation"] == "merge"
     assert doc["card"]["license"] == "apache-2.0"
     assert not findings(doc, "license-missing")
+
+
+def test_readme_without_front_matter_beside_a_license_file_is_info(repo):
+    """A GitHub copy of a model states its terms in LICENSE; only the Hub's metadata is in question."""
+    doc = _scan_with(repo, {"README.md": "# Model\n", "LICENSE": MIT_TEXT, "config.json": "{}"})
+    [invalid] = findings(doc, "license-metadata-invalid")
+    assert invalid["severity"] == "info" and "add `license: mit` to the card" in invalid["message"]
+    # A card with front matter but no `license:` is a Hub card missing its field: still a warning.
+    doc = _scan_with(repo, {"README.md": card("tags: [a]")})
+    [invalid] = findings(doc, "license-metadata-invalid")
+    assert invalid["severity"] == "warning"

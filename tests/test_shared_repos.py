@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from helpers import findings, scan, shared_path
@@ -80,3 +81,96 @@ def test_gguf_reupload_named_after_its_checkpoint_keeps_the_upstream_copyright(t
     assert missing["subject"] == "microsoft/Phi-4-mini-instruct"
     assert '"Copyright (c) Microsoft Corporation."' in missing["message"]
     assert not findings(doc, "upstream-license-missing")  # its LICENSE is MIT, the upstream's terms
+
+
+# What a user sees for each repo, read by hand against its files, history and the upstream terms
+# (rule, severity, subject), plus how many datasets are named for review (dataset-unresolved, info).
+EXPECTED = {
+    # GitHub copy of Phi-3-mini-128k: MIT text with Microsoft's line kept; only the Hub metadata is open
+    "ChuDinhKlopp+phi-3-mini-keyformer": ({("license-metadata-invalid", "info", "README.md")}, 0),
+    # all-MiniLM-L6-v2 re-upload: its base is not catalogued, so a reviewer must check its terms
+    "DeathGamer111+MiniLM-L6-v2": ({("upstream-unresolved", "warning", "nreimers/MiniLM-L6-H384-uncased")}, 21),
+    # Dolphin on Mixtral 8x7B: Apache-2.0 text missing; named by its Hub id, not the README's prose
+    "OSFAV7+dolping": ({("upstream-license-missing", "error", "mistralai/Mixtral-8x7B-v0.1")}, 8),
+    # merged Gemma fine-tune with no license anywhere: every Gemma obligation fails
+    "SkkJodhpur+Gemma-Code-Instruct-Finetune-by-skk": ({
+        ("license-missing", "error", "."), ("license-metadata-invalid", "warning", "README.md"),
+        ("upstream-license-missing", "error", "google/gemma-2b"),
+        ("upstream-notice-missing", "error", "google/gemma-2b"),
+        ("use-restrictions-missing", "error", "google/gemma-2b")}, 1),
+    # BLOOM mirror: the card links the RAIL license and its Attachment A, the text is not shipped
+    "amansingh61+bloom": ({("upstream-license-missing", "error", "bigscience/bloom")}, 0),
+    # Gemma adapter with GEMMA_LICENSE and NOTICE at HEAD (its past apache-2.0 window is the history rules')
+    "baiondatainc+text2cypher-gemma-2-9b-it-finetuned-2024v1": (set(), 1),
+    # Llama 2 fine-tune without LICENSE or USE_POLICY: fails; the Notice sentence sits in the README only
+    "bjornerikkorum+RUTERGPT13B": ({
+        ("upstream-license-missing", "error", "meta-llama/Llama-2-13b-chat-hf"),
+        ("upstream-notice-missing", "warning", "meta-llama/Llama-2-13b-chat-hf"),
+        ("use-restrictions-missing", "warning", "meta-llama/Llama-2-13b-chat-hf")}, 2),
+    # GGUF re-upload named in prose and file name: its MIT LICENSE replaced Microsoft's copyright line
+    "harisnae+Phi-4-mini-instruct-GGUF-Q3_K_M": ({
+        ("upstream-copyright-missing", "error", "microsoft/Phi-4-mini-instruct"),
+        ("license-metadata-invalid", "info", "README.md")}, 0),
+    "huuquyet+PhoWhisper-tiny": ({
+        ("license-missing", "error", "."), ("license-metadata-invalid", "warning", "README.md"),
+        ("upstream-license-missing", "error", "openai/whisper-tiny"),
+        ("upstream-unresolved", "warning", "vinai/PhoWhisper-tiny")}, 0),
+    # LICENSE.txt, Notice and USE_POLICY.md: every Llama 2 obligation met on the default branch
+    "itdevwu+Genz-70b-GPTQ": (set(), 0),
+    "jeremieconte+granite-3.1-1b-a400m-instruct": ({
+        ("upstream-license-missing", "error", "ibm-granite/granite-3.1-1b-a400m-base")}, 0),
+    "koxy-ai+gte-small": ({("upstream-license-missing", "error", "thenlper/gte-small")}, 0),
+    # SD 1.x fine-tune declared creativeml-openrail-m: the text is missing (error); the copyright line
+    # and the restrictions come with that text, which the Hub checkpoints carry only through the card
+    "smbands+realistic-vision-v51": ({
+        ("upstream-license-missing", "error", "runwayml/stable-diffusion-v1-5"),
+        ("upstream-copyright-missing", "warning", "runwayml/stable-diffusion-v1-5"),
+        ("use-restrictions-missing", "warning", "runwayml/stable-diffusion-v1-5"),
+        ("undisclosed-base-model", "warning", "runwayml/stable-diffusion-v1-5")}, 0),
+    "txmu+PIV2-Mistral-Instruct": ({("upstream-license-missing", "error", "mistralai/Mistral-7B-v0.1")}, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_findings_a_user_sees(tmp_path, name):
+    doc = scan(_clone(tmp_path, name))
+    wanted, datasets = EXPECTED[name]
+    seen = {(f["rule"], f["severity"], f["subject"]) for f in doc["findings"] if f["rule"] != "dataset-unresolved"}
+    assert seen == wanted
+    assert len(findings(doc, "dataset-unresolved")) == datasets
+    # no finding's evidence says the repo carries a license text that it lacks
+    for finding in findings(doc, "upstream-license-missing"):
+        assert not any("carries or carried" in (e["excerpt"] or "") for e in finding["evidence"]), finding
+
+
+def test_llama2_notice_in_the_readme_only_is_named_for_review(tmp_path):
+    doc = scan(_clone(tmp_path, "bjornerikkorum+RUTERGPT13B"))
+    [notice] = findings(doc, "upstream-notice-missing")
+    assert "only the README (README.md) carries it" in notice["message"]
+    assert doc["summary"]["verdict"] == "fail"  # no LICENSE: a Llama 2 derivative must fail
+
+
+def test_phi3_copy_is_named_by_the_checkpoint_its_config_names(tmp_path):
+    doc = scan(_clone(tmp_path, "ChuDinhKlopp+phi-3-mini-keyformer"))
+    [phi] = [c for c in doc["lineage"] if c["binds"]]
+    assert phi["upstream"] == "microsoft/Phi-3-mini-128k-instruct"  # _name_or_path, not the 4k sibling
+
+
+def test_gguf_file_name_counts_for_the_longest_checkpoint_it_names(tmp_path):
+    doc = scan(_clone(tmp_path, "harisnae+Phi-4-mini-instruct-GGUF-Q3_K_M"))
+    assert [c["upstream"] for c in doc["lineage"]] == ["microsoft/Phi-4-mini-instruct"]  # not microsoft/phi-4
+
+
+def test_lfs_pointers_in_place_of_json_files_are_noted_as_such(tmp_path):
+    doc = scan(_clone(tmp_path, "SkkJodhpur+Gemma-Code-Instruct-Finetune-by-skk"))
+    assert "tokenizer.json: Git LFS pointer (the file is not in git)" in doc["notes"]
+
+
+def test_the_project_itself_names_no_source_file_as_a_license_file():
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("needs the project's own git checkout")
+    doc = scan(root)
+    assert doc["target"]["repo_kind"]["kind"] == "code"
+    for lf in doc["license_files"]:
+        assert not lf["path"].endswith((".py", ".yaml", ".json", ".j2")), lf["path"]

@@ -208,3 +208,38 @@ def test_notice_round_trips_clear_the_attribution_findings(tmp_path):
         else:
             assert "upstream-license-missing" in after, case
             assert "Add the full text of the" in result.stderr and "https://" in result.stderr, case
+
+
+LLAMA2_NOTICE = ("Llama 2 is licensed under the LLAMA 2 Community License, Copyright (c) Meta Platforms, Inc. "
+                 "All Rights Reserved.")
+LLAMA2_CARD = card("license: llama2\nbase_model: meta-llama/Llama-2-7b-hf")
+
+
+def test_llama2_notice_sentence_in_the_card_only_is_a_warning(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": LLAMA2_CARD,
+        "LICENSE": shared_text("licenses", "llama2.txt"),
+    })
+    [missing] = findings(scan(repo.path), "upstream-notice-missing")
+    assert missing["severity"] == "error"  # nowhere: the license text's own copy does not count
+    repo.commit("Notice in the card", "2025-01-02 10:00:00", {
+        "README.md": LLAMA2_CARD + f"\n## License\n{LLAMA2_NOTICE}\n"})
+    [in_card] = findings(scan(repo.path), "upstream-notice-missing")
+    assert in_card["severity"] == "warning" and "only the README (README.md) carries it" in in_card["message"]
+    repo.commit("Notice file", "2025-01-03 10:00:00", {"Notice": LLAMA2_NOTICE + "\n"})
+    assert not findings(scan(repo.path), "upstream-notice-missing")
+
+
+def test_sd1_copyright_line_the_hub_checkpoints_do_not_ship_is_a_warning(repo):
+    repo.commit("Upload", "2025-01-01 10:00:00", {
+        "README.md": card("license: creativeml-openrail-m\nbase_model: CompVis/stable-diffusion-v1-4")})
+    doc = scan(repo.path)
+    [line] = findings(doc, "upstream-copyright-missing")
+    assert line["severity"] == "warning" and "Check whether the weights" in line["message"]
+    assert "Robin Rombach and Patrick Esser" in line["remediation"]
+    [text] = findings(doc, "upstream-license-missing")
+    assert text["severity"] == "error"  # the text itself is still required
+    # with the license text as CompVis ships it, both are met
+    repo.commit("License", "2025-01-02 10:00:00", {"LICENSE": shared_text("licenses", "creativeml-openrail-m.txt")})
+    doc = scan(repo.path)
+    assert not findings(doc, "upstream-copyright-missing") and not findings(doc, "upstream-license-missing")

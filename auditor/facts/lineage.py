@@ -171,7 +171,10 @@ class _Candidates:
                 upstream, family_id, relation, license_ref(license_key),
                 order=position if position is not None else self.order.get(family_id or "", len(self.order)),
                 checkpoint=checkpoint.name if checkpoint else None)
-        return self.by_key[key]
+        candidate = self.by_key[key]
+        if upstream and "/" in upstream and "/" not in (candidate.upstream or "/"):
+            candidate.upstream = upstream  # prose named it "Mixtral-8x7b"; a later source gives its Hub id
+        return candidate
 
     def values(self) -> list[Candidate]:
         return list(self.by_key.values())

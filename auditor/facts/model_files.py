@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.facts.paths import path_rules
-from auditor.facts.tensors import MAX_NAME_LENGTH, MAX_TENSORS, Shape, TensorInventory, read_index, usable_name
+from auditor.facts.tensors import (
+    LFS_POINTER_PREFIX,
+    MAX_NAME_LENGTH,
+    MAX_TENSORS,
+    Shape,
+    TensorInventory,
+    read_index,
+    usable_name,
+)
 from auditor.facts.text import decode
 from auditor.safeload import Limits, UnsafeDocument, load_json
 from auditor.sources.base import MAX_TEXT_BYTES
@@ -37,6 +45,8 @@ class ModelFiles:
 def _json(text: str | None) -> tuple[Any, str | None]:
     if text is None:
         return None, "unreadable"
+    if text.startswith(LFS_POINTER_PREFIX.decode()):
+        return None, "Git LFS pointer (the file is not in git)"  # not a malformed file: a reviewer needs LFS
     try:
         return load_json(text, _JSON_LIMITS), None
     except UnsafeDocument as exc:

@@ -72,6 +72,8 @@ def read_safetensors_header(stream: BinaryIO) -> tuple[dict[str, Shape] | None, 
 
 def read_index(text: str) -> tuple[list[str] | None, str | None]:
     """Tensor names from a model.safetensors.index.json or pytorch_model.bin.index.json."""
+    if text.startswith(LFS_POINTER_PREFIX.decode()):
+        return None, "Git LFS pointer (the file is not in git)"
     try:
         data = load_json(text, _INDEX_LIMITS)
     except UnsafeDocument as exc:
