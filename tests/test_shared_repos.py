@@ -147,6 +147,8 @@ def test_llama2_notice_in_the_readme_only_is_named_for_review(tmp_path):
     doc = scan(_clone(tmp_path, "bjornerikkorum+RUTERGPT13B"))
     [notice] = findings(doc, "upstream-notice-missing")
     assert "only the README (README.md) carries it" in notice["message"]
+    where = notice["evidence"][0]  # the card's own "## License" section, where a reviewer checks it
+    assert (where["path"], where["line"]) == ("README.md", 67) and "Llama 2 is licensed under" in where["excerpt"]
     assert doc["summary"]["verdict"] == "fail"  # no LICENSE: a Llama 2 derivative must fail
 
 

@@ -40,6 +40,11 @@ def _finding(rule: RuleInfo, facts: Facts, upstream: Upstream, message: str, cla
                         severity=severity)
 
 
+def _lines(text: str, start: int, end: int) -> str:
+    lines = text.split("\n")[max(start, 1) - 1:end]  # git's line numbering: \n only
+    return " ".join(line.strip() for line in lines if line.strip())[:200]
+
+
 def _thinner(rule: RuleInfo) -> str:
     """One step below an error, where the evidence leaves the question to a reviewer; a severity the
     user set below error stays as set."""
@@ -107,7 +112,8 @@ def upstream_copyright_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding
 
 
 def upstream_notice_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
-    notices = {(m.key, path == facts.card_path) for path, f in _texts(facts) for m in f.licenses if m.form == "notice"}
+    notices = {(m.key, path == facts.card_path): m for path, f in _texts(facts) for m in f.licenses
+               if m.form == "notice"}
     for upstream, obligation in _upstreams(facts, "notice-string"):
         key = upstream.license.key
         if (key, False) in notices or not upstream.license.notice:
@@ -115,10 +121,14 @@ def upstream_notice_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         if (key, True) in notices:
             # The sentence is passed on, but in the card: the license asks for a "Notice" text file, and a
             # card is rewritten more freely than a file shipped with the weights. Thinner than a miss.
-            yield _finding(rule, facts, upstream,
-                           f"{upstream.label} ({upstream.license.name}) requires its notice sentence in a \"Notice\" "
-                           f"text file; only the README ({facts.card_path}) carries it. Check that a card line "
-                           f"meets the license, or copy it into a Notice file.", obligation.clause, _thinner(rule))
+            in_card = notices[(key, True)]
+            yield rule.finding(
+                f"{upstream.label} ({upstream.license.name}) requires its notice sentence in a \"Notice\" text file; "
+                f"only the README ({facts.card_path}) carries it. Check that a card line meets the license, or copy "
+                "it into a Notice file.", subject=upstream.label, severity=_thinner(rule), clause=obligation.clause,
+                evidence=(Evidence(commit=facts.target.revision, path=facts.card_path, line=in_card.start_line,
+                                   excerpt=_lines(facts.readme_text, in_card.start_line, in_card.end_line)),
+                          *_evidence(facts, upstream)))
             continue
         yield _finding(rule, facts, upstream,
                        f"{upstream.label} ({upstream.license.name}) requires a Notice file with: "
