@@ -178,3 +178,23 @@ def sharded_repo(path: Path) -> Path:
     })
     repo.commit("Drop license", "2025-01-03 10:00:00", {"LICENSE": None})
     return path
+
+
+def build_short_window_repo(path: Path) -> RepoBuilder:
+    """Three months of history with one 12-hour exposure in the middle: the license goes on 14 March
+    at 09:00, two weight shards follow in the same minute, and the license is back at 21:00."""
+    from auditor.demo import lfs_pointer
+
+    repo = RepoBuilder(path)
+    repo.commit("Add license and card", "2026-01-05 10:00:00", {"LICENSE": MIT_TEXT, "README.md": card()})
+    repo.commit("Credit the fine-tune", "2026-02-10 12:00:00",
+                {"LICENSE": MIT_TEXT.replace("2023 DeepSeek", "2023 DeepSeek\nCopyright (c) 2026 Example Org")})
+    repo.commit("Tidy up", "2026-03-14 09:00:00", {"LICENSE": None})
+    repo.commit("Upload weights (1/2)", "2026-03-14 15:00:10",
+                {"model-00001-of-00002.safetensors": lfs_pointer("1" * 64, 4_900_000_000)})
+    repo.commit("Upload weights (2/2)", "2026-03-14 15:00:40",
+                {"model-00002-of-00002.safetensors": lfs_pointer("2" * 64, 3_100_000_000)})
+    repo.commit("Put the license back", "2026-03-14 21:00:00",
+                {"LICENSE": MIT_TEXT.replace("2023 DeepSeek", "2023 DeepSeek\nCopyright (c) 2026 Example Org")})
+    repo.commit("Add an example", "2026-04-02 16:00:00", {"example.py": "print('hello')\n"})
+    return repo

@@ -59,8 +59,8 @@ def test_demo_report_reads_and_prints_cleanly(browser, tmp_path):
         assert page.locator(section).is_visible(), section
     assert page.locator("#verdict").inner_text().startswith("PASS")
     assert page.locator("article.finding").count() == 2
-    assert page.locator("#timeline svg rect[stroke-dasharray]").count() == 1  # the exposure window
-    assert page.locator("#timeline svg path[fill='#6941c6']").count() == 2  # weight uploads inside it
+    assert page.locator("#timeline svg rect.tl-window").count() == 1  # the exposure window
+    assert page.locator("#timeline svg g.tl-mark.k-weights").count() == 2  # weight uploads inside it
     # the severity filter works, and hides nothing by default
     page.locator("#filters input").nth(1).uncheck()
     assert page.locator("article.finding.warning").first.is_hidden()
@@ -85,9 +85,7 @@ def test_demo_report_fits_desktop_phone_and_paper(browser, tmp_path):
         page.goto(report.as_uri())
         page.screenshot(path=str(ARTIFACTS / f"demo-report-{width}px.png"), full_page=True)
         assert _overflow(page) <= 0, width
-        window = page.locator("#timeline svg rect[stroke-dasharray]").first
-        box = window.bounding_box()
-        assert window.is_visible() and box and box["width"] >= 8, (width, box)  # the exposure window shows
+        _assert_window_shows(page, "exposed 1 day 4 h", width)
         page.close()
     page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
     page.goto(report.as_uri())
@@ -162,3 +160,80 @@ def test_fleet_summary_sorts_filters_and_fits_a_phone(browser, tmp_path):
     phone.screenshot(path=str(ARTIFACTS / "fleet-summary-390.png"), full_page=True)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.close()
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    """Bounding boxes (CSS px) of the visible elements matching `selector`, with their shown text
+    (not their tooltips)."""
+    return page.evaluate("""selector => [...document.querySelectorAll(selector)]
+        .map(node => ({box: node.getBoundingClientRect(),
+                       text: [...node.querySelectorAll('*'), node].filter(n => n.tagName !== 'title')
+                             .flatMap(n => [...n.childNodes]).filter(n => n.nodeType === 3)
+                             .map(n => n.textContent.trim()).join(' ').trim()}))
+        .filter(item => item.box.width > 0 || item.box.height > 0)
+        .map(item => ({x: item.box.x, y: item.box.y, right: item.box.right, bottom: item.box.bottom,
+                       text: item.text}))""", selector)
+
+
+def _overlaps(boxes: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of boxes that share more than half a pixel each way."""
+    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if min(a["right"], b["right"]) - max(a["x"], b["x"]) > 0.5
+            and min(a["bottom"], b["bottom"]) - max(a["y"], b["y"]) > 0.5]
+
+
+def _assert_window_shows(page, label: str, width: int) -> None:
+    """The exposure window is visible, wide enough to see, and labelled with its duration: drawn
+    (wide screens, paper) or as the list's heading (narrow screens); no two marks or texts overlap."""
+    if page.locator("#timeline svg.tl-svg").is_visible():
+        [window] = _boxes(page, "#timeline rect.tl-window")
+        [text] = [t for t in _boxes(page, "#timeline text.tl-window-label") if t["text"] == label]
+        assert window["right"] - window["x"] >= 60, (width, window)
+        assert window["x"] <= (text["x"] + text["right"]) / 2 <= window["right"], (width, text, window)
+        assert text["bottom"] <= window["y"] + 1  # the label sits on its window
+        assert _overlaps(_boxes(page, "#timeline g.tl-mark")) == [], width
+        assert _overlaps(_boxes(page, "#timeline svg text")) == [], width
+        revision = _boxes(page, "#timeline line.tl-revision")[0]
+        # the audited revision is the right edge: no mark is newer
+        assert all((m["x"] + m["right"]) / 2 <= revision["right"] for m in _boxes(page, "#timeline g.tl-mark path"))
+    else:
+        heading = page.locator("#timeline .tl-list li.tl-window").first
+        assert heading.is_visible() and label in heading.inner_text(), width
+        rows = _boxes(page, "#timeline .tl-list li")
+        assert _overlaps(rows) == [] and all(row["right"] <= width for row in rows), width
+        assert len(_boxes(page, "#timeline .tl-list li.in-window")) >= 4  # removal, uploads, restore
+
+
+def test_short_exposure_in_a_long_history_shows_on_screen_phone_and_paper(browser, tmp_path):
+    from helpers import build_short_window_repo
+
+    repo = build_short_window_repo(tmp_path / "short")
+    report = tmp_path / "short.html"
+    run_cli("scan", str(repo.path), "--output", str(report))
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 390):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(report.as_uri())
+        page.locator("#timeline").screenshot(path=str(ARTIFACTS / f"timeline-short-{width}px.png"))
+        assert _overflow(page) <= 0, width
+        assert page.locator("#timeline svg.tl-svg").is_visible() == (width > 640)
+        _assert_window_shows(page, "exposed 12 h", width)
+        if width > 640:  # the long quiet stretches are cut, and say how long they were
+            assert [b["text"] for b in _boxes(page, "#timeline g.tl-cutout text")] == ["36 days", "32 days", "19 days"]
+            assert page.locator("#timeline g.tl-mark.k-weights").count() == 2  # same minute: stacked
+        else:
+            assert "36 days later" in page.locator("#timeline .tl-list").inner_text()
+        page.close()
+    # paper: A4 less the report's 14 mm side margins is 688 CSS px; the drawing, not the list, prints
+    page = browser.new_page(viewport={"width": 688, "height": 1000})
+    page.goto(report.as_uri())
+    page.emulate_media(media="print")
+    assert _overflow(page) <= 0
+    _assert_window_shows(page, "exposed 12 h", 688)
+    svg = _boxes(page, "#timeline svg.tl-svg")[0]
+    assert 12 * (svg["right"] - svg["x"]) / 760 >= 10.5  # 12 px text prints at 8 pt or more
+    pdf = ARTIFACTS / "timeline-short-print.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    page.close()
+    text = "".join(_pdf_pages_as_png(pdf))
+    assert "exposed 12 h" in text and "audited revision" in text and "36 days" in text

@@ -2,7 +2,7 @@
 
 Everything is inline (CSS, SVG, one small script allowed by its hash in the Content-Security-Policy),
 every value from the repo is autoescaped, and only http(s) links from repo data become clickable.
-This module lays out the two diagrams; it judges nothing.
+This module lays out the lineage diagram (the timeline: timeline_layout.py); it judges nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -19,11 +19,10 @@ from markupsafe import Markup
 
 from auditor.model import SEVERITIES, Audit
 from auditor.reports.summary import verdict_sentence
+from auditor.reports.timeline_layout import timeline_layout
 from auditor.resources import templates_dir
 
 WIDTH = 960
-LABEL_WIDTH = 250
-LANE_HEIGHT = 34
 
 # Runs only to add severity filters; without it every finding shows, and printing hides the controls.
 SCRIPT = """
@@ -65,86 +64,6 @@ def css_string(value: object) -> Markup:
 
 def _short(text: str, limit: int = 64) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass
-class Mark:
-    x: float
-    y: float
-    kind: str  # added | modified | deleted | restored | weights | card
-    title: str
-
-
-@dataclass
-class Window:
-    x: float
-    width: float
-    open: bool  # still absent at the audited revision
-    title: str
-
-
-@dataclass
-class TimelineView:
-    height: int
-    lanes: list[tuple[str, float]] = field(default_factory=list)  # label, y
-    marks: list[Mark] = field(default_factory=list)
-    windows: list[Window] = field(default_factory=list)
-    start: str = ""
-    end: str = ""
-
-
-def _timeline(audit: Audit) -> TimelineView | None:
-    facts = audit.facts
-    events = list(facts.timeline)
-    if not events:
-        return None
-    stamps = [e.commit.timestamp for e in events]
-    # Gaps that share a window share its uploads: one mark per commit.
-    uploads = list({u.commit.sha: u for gap in facts.gaps for u in gap.weight_uploads}.values())
-    stamps += [u.commit.timestamp for u in uploads]
-    lo, hi = min(stamps), max(stamps)
-    span = max(hi - lo, 1)
-    plot = WIDTH - LABEL_WIDTH - 30
-
-    def x(stamp: int) -> float:
-        return round(LABEL_WIDTH + 10 + (stamp - lo) / span * plot, 1) if hi > lo else LABEL_WIDTH + 10 + plot / 2
-
-    lanes: dict[str, float] = {}
-    for event in events:
-        label = f"{event.path} (card license)" if event.change == "card-license-changed" else event.path
-        lanes.setdefault(label, 20 + len(lanes) * LANE_HEIGHT)
-    if uploads:
-        lanes.setdefault("weight uploads", 20 + len(lanes) * LANE_HEIGHT)
-    restored = {(g.restored.commit.sha, g.restored.path) for g in facts.gaps if g.restored}
-    view = TimelineView(height=40 + len(lanes) * LANE_HEIGHT, lanes=list(lanes.items()),
-                        start=datetime.datetime.fromtimestamp(lo, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
-                        end=datetime.datetime.fromtimestamp(hi, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"))
-    for event in events:
-        card = event.change == "card-license-changed"
-        label = f"{event.path} (card license)" if card else event.path
-        kind = "card" if card else event.change
-        if (event.commit.sha, event.path) in restored:
-            kind = "restored"
-        before = ", ".join(event.licenses_before) or "none"
-        after = ", ".join(event.licenses_after) or "none"
-        view.marks.append(Mark(x(event.commit.timestamp), lanes[label], kind,
-                               f"{event.commit.date} {event.commit.sha[:12]} {kind}: {before} -> {after}. "
-                               f"{event.commit.title}"))
-    for upload in uploads:
-        view.marks.append(Mark(x(upload.commit.timestamp), lanes["weight uploads"], "weights",
-                               f"{upload.commit.date} {upload.commit.sha[:12]} weights: {', '.join(upload.paths)}"))
-    seen = set()
-    for gap in facts.gaps:
-        key = (gap.removed.commit.sha, gap.restored.commit.sha if gap.restored else None)
-        if key in seen:
-            continue
-        seen.add(key)
-        start = x(gap.removed.commit.timestamp)
-        end = x(gap.restored.commit.timestamp) if gap.restored else LABEL_WIDTH + 10 + plot
-        what = f"{gap.item.label} absent from {gap.removed.commit.date}"
-        what += f" to {gap.restored.commit.date}" if gap.restored else " to the audited revision"
-        view.windows.append(Window(start, max(end - start, 3), gap.restored is None, what))
-    return view
 
 
 @dataclass
@@ -205,6 +124,6 @@ def render_html(audit: Audit, generated_at: datetime.datetime | None = None) -> 
     return _environment().get_template("report.html.j2").render(
         running_header=running_header, running_footer=running_footer,
         data=data, audit=audit, verdict=verdict_sentence(audit), failed=audit.failed(), generated=generated,
-        groups=groups, timeline=_timeline(audit), lineage_boxes=lineage_boxes, lineage_height=lineage_height,
-        width=WIDTH, label_width=LABEL_WIDTH, script=SCRIPT, script_hash=digest,
+        groups=groups, timeline=timeline_layout(audit.facts), lineage_boxes=lineage_boxes,
+        lineage_height=lineage_height, width=WIDTH, script=SCRIPT, script_hash=digest,
     )
