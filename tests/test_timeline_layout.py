@@ -150,3 +150,17 @@ def test_the_seed_case_and_a_short_window_from_real_repos(tmp_path):
     assert [w.label for w in first.windows] == ["exposed 12 h"] and first.windows[0].width >= tl.MIN_WINDOW
     assert first.breaks and first.revision_label.startswith(f"audited revision {head[:12]}")
     assert first == tl.timeline_layout(audit(str(repo.path)).facts)  # deterministic
+
+
+def test_many_windows_close_together_keep_the_labels_near_them():
+    events, gaps = [event("2026-01-01 00:00:00", "0", "added")], []
+    for hour in range(10):  # ten short removals in one day
+        removed = event(f"2026-01-02 {hour * 2:02d}:00:00", f"{hour}a", "removed")
+        restored = event(f"2026-01-02 {hour * 2:02d}:30:00", f"{hour}b", "restored")
+        events += [removed, restored]
+        gaps.append(gap(removed, restored))
+    view = tl.layout(events, gaps)
+    assert len(view.windows) == 10 and view.plot_top <= 6 + tl.MAX_LABEL_ROWS * tl.LABEL_ROW
+    labelled = [w for w in view.windows if w.label]
+    assert labelled and view.unlabelled == 10 - len(labelled)
+    assert all(w.title.startswith("exposed 30 min") for w in view.windows)  # the tooltip keeps it

@@ -34,6 +34,7 @@ FONT = 12  # every SVG text
 ROW = 20  # one stacked row of marks within a lane
 LANE_GAP = 8
 LABEL_ROW = 18  # one row of window labels above the lanes
+MAX_LABEL_ROWS = 3
 MARK_RADIUS = 6
 LABEL_OFFSET = 10  # from a mark's centre to its label
 MIN_GAP = 4  # between two marks' footprints (mark + label) in the same row
@@ -42,7 +43,6 @@ MIN_BREAK = 44  # drawn width of a break marker (wider when its label needs it)
 TICK_SPACING = 10  # between two tick labels
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
-KINDS = ("added", "removed", "modified", "replaced", "moved", "restored", "weights")
 
 
 # -- text --------------------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ class Point:
 
     stamp: int
     lane: str
-    kind: str  # one of KINDS
+    kind: str  # a TimelineEvent's event (EVENT_KINDS), or weights
     what: str  # the list's wording: path and licenses
     title: str  # tooltip: date, commit, what changed
 
@@ -311,8 +311,7 @@ class Mark:
     x: float
     y: float
     lane_y: float  # a stacked mark hangs from its lane's line
-    kind: str
-    label: str
+    kind: str  # also its label
     anchor: str  # start | end: the label's side
     label_x: float
     shape: str  # SVG path data
@@ -326,7 +325,7 @@ class Window:
     width: float
     height: float
     open: bool  # still absent at the audited revision
-    label: str
+    label: str  # empty where it did not fit (Layout.unlabelled); the title has it
     label_x: float
     label_y: float
     title: str
@@ -363,13 +362,14 @@ class Layout:
     plot_top: float = 0
     axis_y: float = 0
     lanes_x: float = X0 - 10  # where lane lines and the axis start
+    unlabelled: int = 0  # windows whose label did not fit above them
     revision_x: float = X1
     revision_label: str = ""
     rows: list[Row] = field(default_factory=list)
 
 
 def shape(kind: str, x: float, y: float) -> str:
-    """SVG path data of a mark, centred on x, y (the legend shows the same shapes)."""
+    """SVG path data of a mark, centred on x, y: a shape per kind, so that it reads in grey print too."""
     r = MARK_RADIUS
     if kind in ("added", "restored"):
         return f"M {x - r} {y} a {r} {r} 0 1 0 {2 * r} 0 a {r} {r} 0 1 0 {-2 * r} 0 z"
@@ -456,7 +456,11 @@ def layout(events: Sequence[TimelineEvent], gaps: Sequence[Gap], revision: Commi
     spans = [Footprint(centres[i] - text_width(found[i].label) / 2, centres[i] + text_width(found[i].label) / 2)
              for i in order]
     label_row = dict(zip(order, stack(spans, gap=8), strict=True))
-    top = view.plot_top = 6 + LABEL_ROW * (max(label_row.values(), default=-1) + 1)
+    # Many windows close together would stack their labels into a tall block far from them: past a few
+    # rows a window keeps its duration in its tooltip and the list, and the caption says so.
+    unlabelled = {i for i, row in label_row.items() if row >= MAX_LABEL_ROWS}
+    view.unlabelled = len(unlabelled)
+    top = view.plot_top = 6 + LABEL_ROW * (min(max(label_row.values(), default=-1), MAX_LABEL_ROWS - 1) + 1)
 
     # a lane per file in order of first appearance; marks left to right, stacked where they collide
     lanes: dict[str, list[Point]] = {}
@@ -470,7 +474,7 @@ def layout(events: Sequence[TimelineEvent], gaps: Sequence[Gap], revision: Commi
         view.lanes.append(Lane(y, fit(name, LANE_LABEL_WIDTH - 8), name))
         for point, (_span, side), row in zip(members, placed, stacked, strict=True):
             mx, my = x[point.stamp], y + row * ROW
-            view.marks.append(Mark(mx, my, y, point.kind, point.kind, side,
+            view.marks.append(Mark(mx, my, y, point.kind, side,
                                    mx + LABEL_OFFSET if side == "start" else mx - LABEL_OFFSET,
                                    shape(point.kind, mx, my), point.title))
         y += max(stacked) * ROW + ROW + LANE_GAP
@@ -480,7 +484,8 @@ def layout(events: Sequence[TimelineEvent], gaps: Sequence[Gap], revision: Commi
     for number, window in enumerate(found):
         view.windows.append(Window(
             x[window.start], top, max(x[window.end] - x[window.start], 3), view.axis_y - top, window.open,
-            window.label, round(centres[number], 1), top - 5 - LABEL_ROW * label_row[number],
+            "" if number in unlabelled else window.label, round(centres[number], 1),
+            top - 5 - LABEL_ROW * label_row[number],
             f"{window.label}: {window.what} absent from {when(window.start)} to "
             + ("the audited revision" if window.open else when(window.end))))
     for i in sorted(scale.breaks):
