@@ -150,6 +150,9 @@ def test_llama2_notice_in_the_readme_only_is_named_for_review(tmp_path):
     where = notice["evidence"][0]  # the card's own "## License" section, where a reviewer checks it
     assert (where["path"], where["line"]) == ("README.md", 67) and "Llama 2 is licensed under" in where["excerpt"]
     assert doc["summary"]["verdict"] == "fail"  # no LICENSE: a Llama 2 derivative must fail
+    [policy] = findings(doc, "use-restrictions-missing")  # the fix names Llama's policy, not an OpenRAIL one
+    assert "Acceptable Use Policy (https://ai.meta.com/llama/use-policy)" in policy["remediation"]
+    assert "Attachment A" not in policy["remediation"]
 
 
 def test_phi3_copy_is_named_by_the_checkpoint_its_config_names(tmp_path):

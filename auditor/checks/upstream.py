@@ -35,9 +35,9 @@ def _evidence(facts: Facts, upstream: Upstream) -> tuple[Evidence, ...]:
 
 
 def _finding(rule: RuleInfo, facts: Facts, upstream: Upstream, message: str, clause: str,
-             severity: str | None = None) -> Finding:
+             severity: str | None = None, remediation: str | None = None) -> Finding:
     return rule.finding(message, subject=upstream.label, evidence=_evidence(facts, upstream), clause=clause,
-                        severity=severity)
+                        severity=severity, remediation=remediation)
 
 
 def _lines(text: str, start: int, end: int) -> str:
@@ -209,6 +209,13 @@ def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         if obligation.in_text and _has_text(facts, upstream.license.key):
             continue
         where = f" ({obligation.url})" if obligation.url else ""
+        policy = obligation.policy or "use restrictions"
+        if obligation.in_text:
+            fix = (f"Include the {upstream.license.name} text, which carries its {policy}, or reference them by name "
+                   "and URL in a license file or NOTICE; `auditor notice` writes the reference.")
+        else:
+            fix = (f"Add the {policy}{where} to the repo, or reference it by name and URL in a license file or "
+                   "NOTICE; `auditor notice` writes the reference.")
         if hf_licenses().get((facts.card.license or "").lower()) == upstream.license.key:
             # The card puts the model under the upstream's own terms, which carry (or incorporate by
             # reference) the restrictions: they are referenced, if only through the license id.
@@ -216,12 +223,12 @@ def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
                            f"{upstream.label} ({upstream.license.name}) restricts how the model may be used; the card "
                            f"declares license: {facts.card.license}, whose terms carry the restrictions{where}, but no "
                            "file here includes or names them. Check that the license id passes them on, or add "
-                           "them (with the license text) to the repo.", obligation.clause, _thinner(rule))
+                           "them (with the license text) to the repo.", obligation.clause, _thinner(rule), fix)
             continue
         yield _finding(rule, facts, upstream,
                        f"{upstream.label} ({upstream.license.name}) restricts how the model may be used; the "
                        f"restrictions{where} are neither included nor referenced in the license files or the card.",
-                       obligation.clause)
+                       obligation.clause, remediation=fix)
 
 
 def license_file_mismatch(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
