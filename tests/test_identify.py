@@ -1,4 +1,4 @@
-"""License and copyright identification on real texts from ../shared/testdata/licenses."""
+"""License identification on real texts from ../shared/testdata/licenses (copyrights: test_copyrights.py)."""
 
 from __future__ import annotations
 
@@ -92,46 +92,6 @@ def test_binary_empty_and_huge_files():
     assert len(huge) > 5_000_000
     facts = text_facts(Blob(data=huge.encode()))
     assert [m.spdx for m in facts.licenses] == ["MIT"] * 100
-
-
-def test_copyright_statements():
-    text = ("# Copyright (c) 2022 The HuggingFace Inc. team.\n"
-            "Copyright 2024 Alibaba Cloud. All rights reserved.\n"
-            "Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta Platforms, Inc. "
-            "All Rights Reserved.\n"
-            "The above copyright notice and this permission notice shall be included\n"
-            "(c) You must retain, in the Source form\n"
-            "Copyright [yyyy] [name of copyright owner]\n")
-    found = find_copyrights(text)
-    assert [(c.line, c.holders, c.years) for c in found] == [
-        (1, ("The HuggingFace Inc. team",), ("2022",)),
-        (2, ("Alibaba Cloud",), ("2024",)),
-        (3, ("Meta Platforms, Inc.",), ()),
-    ]
-    assert find_copyrights(shared_text("licenses", "apache-2.0.txt")) == []
-
-
-@pytest.mark.parametrize("line, statement", [
-    # the closing quote of the notice string and what follows it are not part of the statement
-    ('"Tongyi Qianwen is licensed under the Tongyi Qianwen LICENSE AGREEMENT, Copyright (c) Alibaba Cloud. '
-     'All Rights Reserved."; and', "Copyright (c) Alibaba Cloud"),
-    ("Copyright (c) Meta Platforms, Inc. All Rights Reserved.", "Copyright (c) Meta Platforms, Inc."),
-    ("Copyright (c) 2023 Example Labs (Research)", "Copyright (c) 2023 Example Labs (Research)"),
-    ("Copyright Zhengxiao Du", "Copyright Zhengxiao Du"),
-    ("x " * 300 + "“This Stability AI Model is licensed under the Stability AI Community License, Copyright © "
-     "Stability AI Ltd. All Rights Reserved.” and more", "Copyright © Stability AI Ltd."),
-    (" * Copyright (C) 2007 Free Software Foundation, Inc. <https://fsf.org/>",
-     "Copyright (C) 2007 Free Software Foundation, Inc."),
-])
-def test_copyright_statements_are_kept_whole(line, statement):
-    assert [c.statement for c in find_copyrights("Header\n" + line + "\n")] == [statement]
-
-
-@pytest.mark.parametrize("line", ["Copyright Notice", "Copyright and Similar Rights", "COPYRIGHT",
-                                  "the WIPO Copyright Treaty adopted on December 20, 1996",
-                                  "(c) You must retain, in the Source form"])
-def test_copyright_prose_and_headings_are_not_statements(line):
-    assert find_copyrights(line) == []
 
 
 def test_line_numbers_are_counted_as_git_counts_them():
