@@ -299,6 +299,20 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """A stretch of history in which the card's `license:` (source "card") or the top-level LICENSE or
+    COPYING files (source "file") declared one license: what revisions published in it said they were under."""
+
+    source: str  # card | file
+    key: str  # ScanCode key
+    declared: str  # as written: the card's id, or the license text's name
+    start: Sighting  # the commit it came in with, and its path and line there
+    end: Sighting | None  # the commit that dropped it (path and line: the version before); None: still declared
+    weight_uploads: tuple[WeightUpload, ...] = ()  # commits inside the window that added or changed weights
+    commits: int = 0  # revisions in the window
+
+
+@dataclass(frozen=True)
 class HeaderLoss:
     """A source file whose copyright or license header disappeared in a commit."""
 
@@ -507,6 +521,7 @@ class Facts:
     timeline: tuple[TimelineEvent, ...]
     gaps: tuple[Gap, ...]
     readme_text: str = ""
+    declarations: tuple[Declaration, ...] = ()  # what the card and LICENSE declared, window by window, oldest first
     readme_facts: TextFacts | None = None  # licenses, copyrights and markers in the README itself
     lineage: tuple[Candidate, ...] = ()  # best first
     layout: LayoutMatch | None = None  # how the repo's tensors fit a known layout, if any does

@@ -243,7 +243,7 @@ def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | 
                   license_files=timeline.license_files, timeline=timeline.events, gaps=timeline.gaps,
                   readme_text=timeline.card_text, readme_facts=timeline.readme_facts,
                   header_losses=timeline.header_losses, unmarked_changes=timeline.unmarked_changes,
-                  code_files=timeline.code_headers)
+                  code_files=timeline.code_headers, declarations=timeline.declarations)
     return _with_lineage(facts, source, timeline.license_keys_seen, timeline.weights_seen)
 
 

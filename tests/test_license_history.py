@@ -192,3 +192,65 @@ def test_model_repo_kind_comes_from_weights_config_or_front_matter(repo):
     assert doc["target"]["repo_kind"] == {"kind": "model", "reasons": ["weight files in the history"]}
     [invalid] = findings(doc, "license-metadata-invalid")  # judged as a model repo: the card rules run
     assert invalid["severity"] == "info"  # a README without front matter beside its LICENSE: Hub metadata only
+
+
+NOTICE_GEMMA = "Gemma is provided under and subject to the Gemma Terms of Use found at ai.google.dev/gemma/terms\n"
+ADAPTER = '{"base_model_name_or_path": "google/gemma-2-9b-it", "peft_type": "LORA", "r": 64}'
+
+
+def _gemma_adapter(repo, license_line: str = "", extra: dict | None = None) -> str:
+    return repo.commit("Upload folder using huggingface_hub", "2024-09-10 17:16:00", {
+        "README.md": card(license_line, "base_model: google/gemma-2-9b-it\nlibrary_name: peft\n"),
+        "adapter_config.json": ADAPTER, "adapter_model.safetensors": lfs_pointer("a" * 64, 1000),
+        **(extra or {})})
+
+
+def test_apache_on_a_gemma_adapter_for_months_is_a_past_conflict_with_its_window(repo):
+    """The Gemma adapter case: card license absent, apache-2.0 for eight months, removed, then gemma."""
+    _gemma_adapter(repo)
+    start = repo.commit("Update README.md", "2024-10-02 13:01:00", {
+        "README.md": card("license: apache-2.0", "base_model: google/gemma-2-9b-it\nlibrary_name: peft\n")})
+    upload = repo.commit("Retrained adapter", "2025-01-15 09:00:00",
+                         {"adapter_model.safetensors": lfs_pointer("b" * 64, 1000)})
+    dropped = repo.commit("Update README.md", "2025-06-25 08:41:56", {
+        "README.md": card("", "base_model: google/gemma-2-9b-it\nlibrary_name: peft\n")})
+    repo.commit("Gemma terms", "2025-06-25 08:52:05", {
+        "README.md": card("license: gemma", "base_model: google/gemma-2-9b-it\nlibrary_name: peft\n"),
+        "NOTICE": NOTICE_GEMMA})
+    repo.commit("Later upload", "2025-07-01 10:00:00", {"adapter_model.safetensors": lfs_pointer("c" * 64, 1000)})
+    doc = scan(repo.path)
+    assert not findings(doc, "declared-license-conflict")  # HEAD is right
+    [past] = findings(doc, "past-license-conflict")
+    assert past["severity"] == "warning" and past["subject"] == "README.md"
+    assert "license: apache-2.0" in past["message"] and "google/gemma-2-9b-it" in past["message"]
+    assert f"From {start[:12]} (2024-10-02T13:01:00Z) to {dropped[:12]} (2025-06-25T08:41:56Z" in past["message"]
+    assert "265 d" in past["message"] and "it now declares gemma" in past["message"]
+    assert f"1 weight upload fell inside it ({upload[:12]})" in past["message"]
+    start_ev, end_ev, upload_ev = past["evidence"][:3]
+    assert (start_ev["commit"], start_ev["path"], start_ev["line"]) == (start, "README.md", 2)
+    assert end_ev["commit"] == dropped and "no longer declared" in end_ev["excerpt"]
+    assert (upload_ev["commit"], upload_ev["path"]) == (upload, "adapter_model.safetensors")
+    # The removal of the card field is an event with the line it had.
+    [removal] = [e for e in doc["timeline"] if e["commit"] == dropped]
+    assert (removal["event"], removal["line"], removal["author"]) == ("removed", 2, "Demo Author")
+
+
+def test_a_past_license_file_the_upstream_does_not_allow_points_at_the_parent_when_deleted(repo):
+    from auditor.facts.licensedb import reference_text
+
+    first = _gemma_adapter(repo, "license: gemma", {"LICENSE": reference_text("apache-2.0"), "NOTICE": NOTICE_GEMMA})
+    gone = repo.commit("Drop the wrong license", "2024-12-01 10:00:00", {"LICENSE": None})
+    doc = scan(repo.path)
+    [past] = findings(doc, "past-license-conflict")
+    assert past["severity"] == "warning" and past["subject"] == "LICENSE"
+    assert "LICENSE held the Apache License 2.0" in past["message"]
+    assert f"1 weight upload fell inside it ({first[:12]})" in past["message"]  # uploaded with the wrong text
+    end = past["evidence"][1]
+    assert end["commit"] == gone and end["path"] == "LICENSE" and "parent commit" in end["excerpt"]
+
+
+def test_a_permissive_upstream_allows_any_past_terms(repo):
+    repo.commit("MIT base", "2025-01-01 10:00:00", {
+        "README.md": card("license: apache-2.0", "base_model: microsoft/phi-2\n"), "LICENSE": MIT_TEXT})
+    repo.commit("Relicense", "2025-02-01 10:00:00", {"README.md": card("license: mit", "base_model: microsoft/phi-2\n")})
+    assert not findings(scan(repo.path), "past-license-conflict")

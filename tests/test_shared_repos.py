@@ -100,8 +100,8 @@ EXPECTED = {
         ("use-restrictions-missing", "error", "google/gemma-2b")}, 1),
     # BLOOM mirror: the card links the RAIL license and its Attachment A, the text is not shipped
     "amansingh61+bloom": ({("upstream-license-missing", "error", "bigscience/bloom")}, 0),
-    # Gemma adapter with GEMMA_LICENSE and NOTICE at HEAD (its past apache-2.0 window is the history rules')
-    "baiondatainc+text2cypher-gemma-2-9b-it-finetuned-2024v1": (set(), 1),
+    # Gemma adapter with GEMMA_LICENSE and NOTICE at HEAD; the card said apache-2.0 for eight months before
+    "baiondatainc+text2cypher-gemma-2-9b-it-finetuned-2024v1": ({("past-license-conflict", "warning", "README.md")}, 1),
     # Llama 2 fine-tune without LICENSE or USE_POLICY: fails; the Notice sentence sits in the README only
     "bjornerikkorum+RUTERGPT13B": ({
         ("upstream-license-missing", "error", "meta-llama/Llama-2-13b-chat-hf"),
@@ -179,3 +179,16 @@ def test_the_project_itself_names_no_source_file_as_a_license_file():
     assert doc["target"]["repo_kind"]["kind"] == "code"
     for lf in doc["license_files"]:
         assert not lf["path"].endswith((".py", ".yaml", ".json", ".j2")), lf["path"]
+
+
+def test_gemma_adapter_apache_window_before_gemma_is_a_past_conflict(tmp_path):
+    """Card license absent, apache-2.0 (2024-10-02), removed (fe196ae), then gemma (302f031)."""
+    doc = scan(_clone(tmp_path, "baiondatainc+text2cypher-gemma-2-9b-it-finetuned-2024v1"))
+    assert doc["card"]["license"] == "gemma" and not findings(doc, "declared-license-conflict")
+    [past] = findings(doc, "past-license-conflict")
+    assert past["severity"] == "warning" and "license: apache-2.0" in past["message"]
+    assert "google/gemma-2-9b-it" in past["message"] and "it now declares gemma" in past["message"]
+    start, end = past["evidence"][:2]
+    assert start["date"].startswith("2024-10-02") and end["commit"].startswith("fe196ae")
+    # The adapter went up on 2024-09-10, before the window: no upload inside it, and the message says so.
+    assert "No weights were uploaded inside it" in past["message"]

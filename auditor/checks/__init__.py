@@ -26,6 +26,7 @@ CHECKS: dict[str, Check] = {
     "upstream-copyright-missing": upstream.upstream_copyright_missing,
     "upstream-notice-missing": upstream.upstream_notice_missing,
     "declared-license-conflict": upstream.declared_license_conflict,
+    "past-license-conflict": upstream.past_license_conflict,
     "naming-requirement": upstream.naming_requirement,
     "use-restrictions-missing": upstream.use_restrictions_missing,
     "license-file-mismatch": upstream.license_file_mismatch,

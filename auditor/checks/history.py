@@ -61,12 +61,16 @@ def _group(gaps: tuple[Gap, ...], key) -> list[list[Gap]]:
     return list(groups.values())
 
 
+def parent_note(path: str, sha: str) -> str:
+    """Where a deleted file's line is: the file is gone at the commit itself, so in its parent."""
+    return f"{path} at {_short(sha)}^ (the parent commit; deleted in this one)"
+
+
 def _removal_evidence(gap: Gap, deleted: bool) -> Evidence:
     evidence = _evidence(gap.removed)
     if not deleted:
         return evidence
-    # The file is gone at the commit itself: its line lives in the parent commit.
-    where = f"{gap.removed.path} at {_short(gap.removed.commit.sha)}^ (the parent commit; deleted in this one)"
+    where = parent_note(gap.removed.path, gap.removed.commit.sha)
     excerpt = f"{evidence.excerpt} - {where}" if evidence.excerpt else where
     return Evidence(commit=evidence.commit, date=evidence.date, path=evidence.path, line=evidence.line,
                     excerpt=excerpt)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 
 import yaml
 
+from auditor.checks.history import format_duration, parent_note
 from auditor.facts.card import model_name
 from auditor.facts.license_ids import hf_licenses, license_statements, scancode_category, spdx_for_key
 from auditor.facts.normalise import NormalisedText, phrase
 from auditor.facts.paths import own_license_file
 from auditor.facts.phrases import defined_licenses
 from auditor.facts.upstreams import Upstream, resolve
-from auditor.model import Evidence, Facts, Finding, RuleInfo, TextFacts
+from auditor.model import Declaration, Evidence, Facts, Finding, RuleInfo, TextFacts
 from auditor.resources import rules_dir
 
 
@@ -147,6 +149,15 @@ def compatible(upstream_key: str, category: str | None, declared_key: str) -> bo
     return data["by_category"].get(category or "", "same") == "any"
 
 
+def _category(upstream: Upstream) -> str | None:
+    return upstream.license.category or scancode_category(upstream.license.key)
+
+
+def _allows(upstream: Upstream, declared_key: str) -> bool:
+    """Whether a derivative of `upstream` may declare `declared_key`: the one judgement, now and in the past."""
+    return compatible(upstream.license.key, _category(upstream), declared_key)
+
+
 def _declared_licenses(facts: Facts) -> Iterator[tuple[str, str, Evidence, str]]:
     """(key, where, evidence, severity) for every license the repo says it is under: the card's id, each
     top-level LICENSE/COPYING file's identified license, and the README's badges and statements."""
@@ -171,17 +182,69 @@ def declared_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]
     """One finding per license source that contradicts an upstream's terms, each with its evidence."""
     declared = list(_declared_licenses(facts))
     for upstream in resolve(facts).upstreams:
-        key = upstream.license.key
-        category = upstream.license.category or scancode_category(key)
-        clause = upstream.license.obligations[0].clause if upstream.license.obligations else upstream.license.name
         for declared_key, where, evidence, severity in declared:
-            if compatible(key, category, declared_key):
+            if _allows(upstream, declared_key):
                 continue
             yield rule.finding(
                 f"{where}, but the model derives from {upstream.label}, which is under the {upstream.license.name} "
-                f"({category}): a derivative must stay under its terms.",
+                f"({_category(upstream)}): a derivative must stay under its terms.",
                 subject=upstream.label, evidence=(evidence, *_evidence(facts, upstream)),
-                severity=severity if rule.severity == "error" else rule.severity, clause=clause)
+                severity=severity if rule.severity == "error" else rule.severity, clause=_clause(upstream))
+
+
+def _clause(upstream: Upstream) -> str:
+    return upstream.license.obligations[0].clause if upstream.license.obligations else upstream.license.name
+
+
+def _declared_where(declaration: Declaration) -> str:
+    if declaration.source == "card":
+        return f"the card declared license: {declaration.declared} ({spdx_for_key(declaration.key)})"
+    return f"{declaration.start.path} held the {declaration.declared} ({spdx_for_key(declaration.key)})"
+
+
+def past_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
+    """Windows of history, closed before the audited revision, in which the card or a top-level LICENSE
+    declared terms an upstream does not allow (declared-license-conflict judges what is declared now)."""
+    past = [d for d in facts.declarations if d.end is not None]
+    deleted = {(e.commit.sha, e.path) for e in facts.timeline if e.change == "deleted"}
+    for upstream in resolve(facts).upstreams:
+        for declaration in past:
+            if _allows(upstream, declaration.key):
+                continue
+            start, end = declaration.start, declaration.end
+            assert end is not None
+            window = format_duration(end.commit.timestamp - start.commit.timestamp)
+            now = [d for d in facts.declarations if d.source == declaration.source and d.end is None]
+            then = (f"; it now declares {', '.join(d.declared for d in now)}" if now else
+                    "; nothing in its place declares a license at the audited revision")
+            uploads = declaration.weight_uploads
+            published = (f" {len(uploads)} weight upload{'s' if len(uploads) != 1 else ''} fell inside it "
+                         f"({', '.join(_short(u.commit.sha) for u in uploads)})."
+                         if uploads else " No weights were uploaded inside it, but every revision in it was "
+                                         "published under those terms.")
+            end_evidence = Evidence(commit=end.commit.sha, date=end.commit.date, path=end.path, line=end.line,
+                                    excerpt=f"{end.excerpt} - no longer declared from here")
+            if (end.commit.sha, end.path) in deleted:
+                end_evidence = replace(end_evidence, excerpt=f"{end.excerpt} - {parent_note(end.path, end.commit.sha)}")
+            evidence = [
+                Evidence(commit=start.commit.sha, date=start.commit.date, path=start.path, line=start.line,
+                         excerpt=f"{start.excerpt} - declared from here"),
+                end_evidence,
+                *(Evidence(commit=u.commit.sha, date=u.commit.date, path=u.paths[0],
+                           excerpt=f"weights uploaded inside the window: {', '.join(u.paths)}") for u in uploads),
+                *_evidence(facts, upstream),
+            ]
+            yield rule.finding(
+                f"From {_short(start.commit.sha)} ({start.commit.date}) to {_short(end.commit.sha)} "
+                f"({end.commit.date}, \"{end.commit.title}\"), {window} across {declaration.commits} "
+                f"commit{'s' if declaration.commits != 1 else ''}, {_declared_where(declaration)}, which "
+                f"{upstream.label}'s {upstream.license.name} ({_category(upstream)}) does not allow for a "
+                f"derivative{then}.{published}",
+                subject=declaration.start.path, evidence=tuple(evidence), clause=_clause(upstream))
+
+
+def _short(sha: str) -> str:
+    return sha[:12]
 
 
 def naming_requirement(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:

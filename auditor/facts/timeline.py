@@ -9,6 +9,10 @@ Identity is what a person would call "the same": a copyright line is its holder 
 removal), an unidentified text keeps its identity while most of its word shingles survive an edit,
 a binary document keeps it at its path. One identified license text giving way to another in the
 same commit and file is a replacement, not a removal.
+
+What the repo declared itself under is kept window by window (`Declaration`): the card's `license:`
+and the licenses of the top-level LICENSE/COPYING files, so that a stretch of history under terms an
+upstream does not allow is seen even after it was put right.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from dataclasses import dataclass, field
 
 from auditor.facts.card import card_from_blob, field_line
 from auditor.facts.copyrights import holder_identity
-from auditor.facts.paths import CARD, CODE, path_rules
+from auditor.facts.license_ids import hf_licenses
+from auditor.facts.paths import CARD, CODE, own_license_file, path_rules
 from auditor.model import (
     Card,
     Commit,
+    Declaration,
     Gap,
     HeaderLoss,
     Item,
@@ -43,6 +49,7 @@ TERMS = ("license", "text", "document")  # items that are terms, not attribution
 SIMILAR = 0.5  # share of fingerprint hashes two versions of an unidentified text have in common
 
 Items = dict[Item, tuple[int | None, str | None]]
+Declared = tuple[str, str]  # (source, license key): see model.Declaration
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class TimelineResult:
     unmarked_changes: tuple[UnmarkedChange, ...]
     license_keys_seen: frozenset[str]  # every license text identified in any version of any license file
     weights_seen: bool = False  # weight files were uploaded somewhere in the history
+    declarations: tuple[Declaration, ...] = ()  # oldest first
     code_headers: tuple[LicenseFile, ...] = ()  # source files with a license or copyright header, at the last commit
 
 
@@ -139,6 +147,9 @@ class _Walk:
         self.headers: dict[str, TextFacts] = {}  # source file -> its header now
         self.modified: dict[str, Commit] = {}  # source file -> its latest modification
         self.header_losses: list[HeaderLoss] = []
+        self.declared: dict[Declared, tuple[str, Sighting]] = {}  # open: what it says, where it came in
+        self.declared_last: dict[Declared, Sighting] = {}  # where each was last seen
+        self.declarations: list[tuple[Declared, str, Sighting, Sighting]] = []  # closed windows
 
     # -- one commit ---------------------------------------------------------------------------
 
@@ -192,6 +203,8 @@ class _Walk:
                 self.closed.append((item, removed, came, self.since.get(item), self.replaced.pop(item, ())))
             self.since[item] = came
         self._file_events(rc, touched, present_after, absent_before)
+        if any(change.kind == CARD or own_license_file(change.path) for change, _e in touched):
+            self._declarations(rc)
 
     def _resolve(self, change: Change, entry: _Touched, released: dict[Item, str]) -> Items:
         """Map an unidentified text or document to the identity it keeps: the same path's previous
@@ -309,6 +322,30 @@ class _Walk:
             return "added", line_of(gained_terms, entry.new_items), None, "modified"
         return "modified", line_of(gained, entry.new_items), None, "modified"
 
+    def _declarations(self, rc: RelevantCommit) -> None:
+        """Open a window for each license now declared that was not, close those no longer declared."""
+        now: dict[Declared, tuple[str, Sighting]] = {}
+        license_id = self.card.license
+        card_key = hf_licenses().get(license_id.lower()) if license_id else None
+        if card_key and license_id:
+            now[("card", card_key)] = (license_id, Sighting(rc.commit, rc.position, self.card_path or "README.md",
+                                                            field_line(self.card_text, "license"),
+                                                            f"license: {license_id}"))
+        for path, facts in sorted(self.files.items()):
+            if own_license_file(path):
+                for match in facts.licenses:
+                    if match.form == "text":
+                        now.setdefault(("file", match.key), (match.name, Sighting(
+                            rc.commit, rc.position, path, match.start_line, match.name)))
+        for key in sorted(self.declared.keys() - now.keys()):
+            declared, start = self.declared.pop(key)
+            last = self.declared_last.pop(key)
+            self.declarations.append((key, declared, start, Sighting(rc.commit, rc.position, last.path, last.line,
+                                                                     last.excerpt)))
+        for key, (declared, sighting) in now.items():
+            self.declared.setdefault(key, (declared, sighting))
+            self.declared_last[key] = sighting
+
     # -- the card and source headers ----------------------------------------------------------
 
     def _card(self, rc: RelevantCommit, change: Change) -> TextFacts | None:
@@ -330,7 +367,9 @@ class _Walk:
                 event, previous = "replaced", self.card_since
             self.events.append(TimelineEvent(
                 commit, change.path, "card-license-changed", (before,) if before else (), (after,) if after else (),
-                event=event, line=field_line(text, "license") if after else None, previous=previous))
+                event=event, previous=previous,
+                # A removal's line is the field's in the version before.
+                line=field_line(text, "license") if after else field_line(self.card_text, "license")))
             self.card_since = commit
         self.card, self.card_text = card, text
         self.card_path = None if change.status == "D" else change.path
@@ -372,17 +411,28 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
     gap_ends: list[tuple[Item, Sighting, Sighting | None, Sighting | None, tuple[Item, ...]]] = list(walk.closed)
     gap_ends += [(item, removed, None, walk.since.get(item), walk.replaced.get(item, ()))
                  for item, removed in walk.absent_since.items()]
+
+    def uploads(start: int, end: int) -> tuple[WeightUpload, ...]:
+        """Commits at positions [start, end) that added or changed weights."""
+        lo, hi = bisect.bisect_left(weight_positions, start), bisect.bisect_left(weight_positions, end)
+        return tuple(WeightUpload(rc.commit, rc.weights) for rc in weight_commits[lo:hi])
+
     gaps = []
     for item, removed, back, since, replaced_by in gap_ends:
         end = back.ordinal if back else history.total
-        lo = bisect.bisect_left(weight_positions, removed.ordinal)
-        hi = bisect.bisect_left(weight_positions, end)
         gaps.append(Gap(item=item, removed=removed, restored=back,
-                        weight_uploads=tuple(WeightUpload(rc.commit, rc.weights)
-                                             for rc in weight_commits[lo:hi]),
+                        weight_uploads=uploads(removed.ordinal, end),
                         commits_in_gap=end - removed.ordinal,
                         replaced_by=replaced_by, since=since))
     gaps.sort(key=lambda g: (g.removed.ordinal, g.removed.path, g.item.kind, g.item.value))
+
+    windows = [*walk.declarations, *((key, declared, start, None) for key, (declared, start) in walk.declared.items())]
+    declarations = sorted(
+        (Declaration(source=key[0], key=key[1], declared=declared, start=start, end=end,
+                     weight_uploads=uploads(start.ordinal, end.ordinal if end else history.total),
+                     commits=(end.ordinal if end else history.total) - start.ordinal)
+         for key, declared, start, end in windows),
+        key=lambda d: (d.start.ordinal, d.source, d.key))
     files = dict(walk.files)
     if walk.card_path and walk.readme and walk.readme.has_license_text:
         files[walk.card_path] = walk.readme
@@ -395,6 +445,6 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
                               for path, commit in sorted(walk.modified.items())
                               if _has_header(walk.headers[path]) and "change-notice" not in walk.headers[path].markers),
                           license_keys_seen=frozenset(walk.keys_seen),
-                          weights_seen=bool(weight_commits),
+                          weights_seen=bool(weight_commits), declarations=tuple(declarations),
                           code_headers=tuple(LicenseFile(path, header) for path, header in sorted(walk.headers.items())
                                              if _has_header(header)))
