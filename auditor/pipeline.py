@@ -29,7 +29,7 @@ from auditor.model import Audit, Candidate, Card, Commit, Facts, LicenseFile, Ta
 from auditor.safeload import UnsafeDocument, read_capped
 from auditor.sources.base import Blob, Change, History
 from auditor.sources.dataset_cards import HubDatasetCards, HubModelCards
-from auditor.sources.history_cache import HistoryCache, cache_usable, extend
+from auditor.sources.history_cache import HistoryCache, cache_usable, extend, without_head
 from auditor.sources.hub import HubSource, parse_target
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
 from auditor.sources.staged import pending_commit
@@ -76,7 +76,7 @@ def audit(target: str, options: Options = Options()) -> Audit:
         if isinstance(source, FolderSource):
             facts = _folder_facts(source)
         else:
-            facts = _git_facts(source, options.progress, _cache_key(rules.digest))
+            facts = _git_facts(source, options.progress, _cache_key(rules.digest), options.staged)
         looking = target.startswith("hf://") or options.lookup_bases
         lookup = HubDatasetCards(options.offline) if looking else None
         facts = _with_datasets(facts, source, lookup)
@@ -208,8 +208,10 @@ def _cached_history(source: GitSource, progress: Callable[[int], None] | None,
     return extend(cached, history), facts, history.resumed_from
 
 
-def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None, cache_key: str) -> Facts:
-    """A source with history: a local git repo or the Hub."""
+def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | None, cache_key: str,
+               pending: bool = False) -> Facts:
+    """A source with history: a local git repo or the Hub. `pending`: the head is the commit being
+    made (--staged)."""
     store = None
     if isinstance(source, GitSource) and cache_usable():
         # Per repository too: another clone of the same commits may be shallow, grafted or missing objects.
@@ -234,7 +236,11 @@ def _git_facts(source: GitSource | HubSource, progress: Callable[[int], None] | 
 
     timeline = build_timeline(history, read_blob, facts_at)
     if store is not None and history.complete:
-        store.save(history, cache, superseded)
+        if not pending:
+            store.save(history, cache, superseded)
+        elif (below := without_head(history)) is not None:
+            # The next hook run resumes from HEAD; the pending commit itself is never an ancestor.
+            store.save(below, cache, superseded)
     target = Target(kind=source.kind, path=source.path, revision=source.revision,
                     commits_scanned=history.total, history_complete=history.complete,
                     history_boundary=history.boundary,

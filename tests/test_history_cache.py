@@ -70,3 +70,25 @@ def test_a_damaged_cache_entry_is_ignored(repo, cache_dir, walks, damage):
     assert walks[-1] == (3, None)  # the whole history read again
     assert findings(again, "license-removed") == findings(cold, "license-removed")
     assert first not in " ".join(p.name for p in cache_dir.rglob("*.json"))
+
+
+def test_staged_scans_keep_heads_entry_so_each_hook_run_reads_one_commit(repo, cache_dir, walks):
+    """A pre-commit hook scans the pending commit, which git then remakes with its own time: the cache
+    keeps HEAD's entry, so the next hook run (on top of the commit git made) resumes from there."""
+    from auditor.pipeline import Options, audit
+
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    head = repo.commit("Docs", "2025-01-02 10:00:00", {"docs.md": "x\n"})
+    (repo.path / "NOTICE").write_text("Copyright 2025 Someone\n")
+    repo.git("add", "NOTICE")
+    audit(str(repo.path), Options(staged=True))
+    assert walks[-1] == (3, None) and _entries(cache_dir) == [f"{head}.json"]  # HEAD's history, not the pending one's
+    made = repo.commit("Notice", "2025-01-03 10:00:00")
+    (repo.path / "more.md").write_text("y\n")
+    repo.git("add", "more.md")
+    staged = audit(str(repo.path), Options(staged=True)).to_dict()
+    assert walks[-1] == (2, head)  # the pending commit and the one git made
+    assert _entries(cache_dir) == [f"{made}.json"]
+    assert staged["target"]["commits_scanned"] == 4
+    audit(str(repo.path), Options(staged=True))
+    assert walks[-1] == (1, made)

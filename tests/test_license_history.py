@@ -252,5 +252,6 @@ def test_a_past_license_file_the_upstream_does_not_allow_points_at_the_parent_wh
 def test_a_permissive_upstream_allows_any_past_terms(repo):
     repo.commit("MIT base", "2025-01-01 10:00:00", {
         "README.md": card("license: apache-2.0", "base_model: microsoft/phi-2\n"), "LICENSE": MIT_TEXT})
-    repo.commit("Relicense", "2025-02-01 10:00:00", {"README.md": card("license: mit", "base_model: microsoft/phi-2\n")})
+    repo.commit("Relicense", "2025-02-01 10:00:00",
+                {"README.md": card("license: mit", "base_model: microsoft/phi-2\n")})
     assert not findings(scan(repo.path), "past-license-conflict")

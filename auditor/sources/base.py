@@ -51,6 +51,7 @@ class History:
     boundary: Commit | None  # where the available history stops, when it is incomplete
     head: Commit | None = None  # the audited revision
     resumed_from: str | None = None  # the walk stopped at this cached commit: `commits` are the newer ones
+    below_head: Commit | None = None  # the head's first parent, where this walk read it
 
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),

@@ -94,7 +94,18 @@ def extend(cached: History, newer: History) -> History:
     shifted = tuple(RelevantCommit(rc.commit, rc.position + cached.total, rc.changes, rc.weights)
                     for rc in newer.commits)
     return History(commits=cached.commits + shifted, total=cached.total + newer.total,
-                   complete=cached.complete, boundary=cached.boundary, head=newer.head or cached.head)
+                   complete=cached.complete, boundary=cached.boundary, head=newer.head or cached.head,
+                   below_head=newer.below_head)
+
+
+def without_head(history: History) -> History | None:
+    """The history up to the head's parent: what a scan of the commit being made (--staged) leaves
+    for the next one, since that pending commit is no ancestor of the commit git then makes."""
+    if history.below_head is None or history.head is None:
+        return None
+    newest = history.total - 1
+    return History(commits=tuple(rc for rc in history.commits if rc.position < newest), total=newest,
+                   complete=history.complete, boundary=history.boundary, head=history.below_head)
 
 
 def _int(value: Any) -> int:

@@ -240,6 +240,7 @@ class GitSource:
         total = 0
         oldest: tuple[str, str, int, str, str] | None = None
         head: Commit | None = None
+        below: Commit | None = None
         resumed: str | None = None
         with tempfile.TemporaryFile() as errors, subprocess.Popen(
             ["git", *_GIT_OVERRIDES, "--git-dir", self._git_dir, "log", "-z", "--raw", "--no-renames",
@@ -261,6 +262,8 @@ class GitSource:
                     oldest = fields
                     if head is None:
                         head = _commit(*fields)
+                    elif below is None:
+                        below = _commit(*fields)
                     if changes or weights:
                         relevant.append(RelevantCommit(commit=_commit(*fields), position=total - 1,
                                                        changes=changes, weights=weights))
@@ -271,7 +274,7 @@ class GitSource:
             ordered = tuple(RelevantCommit(commit=rc.commit, position=total - 1 - rc.position, changes=rc.changes,
                                            weights=rc.weights) for rc in reversed(relevant))
             return History(commits=ordered, total=total, complete=True, boundary=None, head=head,
-                           resumed_from=resumed)
+                           resumed_from=resumed, below_head=below)
         if oldest is None:
             return History(commits=(), total=0, complete=stopped is None, boundary=None)
         cut = self._shallow_commits()
@@ -283,7 +286,8 @@ class GitSource:
                            weights=rc.weights)
             for rc in reversed(relevant)
         )
-        return History(commits=ordered, total=total, complete=complete, boundary=boundary, head=head)
+        return History(commits=ordered, total=total, complete=complete, boundary=boundary, head=head,
+                       below_head=below)
 
     def _log_ended(self, proc: subprocess.Popen, errors: BinaryIO, oldest: tuple[str, str, int, str, str] | None,
                    malformed: MalformedLog | None) -> str | None:
