@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 
-import yaml
-
 from auditor.checks.history import format_duration, parent_note
 from auditor.facts.card import model_name
 from auditor.facts.license_ids import hf_licenses, license_statements, scancode_category, spdx_for_key
@@ -16,7 +14,7 @@ from auditor.facts.paths import own_license_file
 from auditor.facts.phrases import defined_licenses
 from auditor.facts.upstreams import Upstream, resolve
 from auditor.model import Declaration, Evidence, Facts, Finding, RuleInfo, TextFacts
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 
 def _texts(facts: Facts) -> list[tuple[str, TextFacts]]:
@@ -139,7 +137,7 @@ def upstream_notice_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
 
 @lru_cache(maxsize=1)
 def _compatibility() -> dict:
-    return yaml.safe_load((rules_dir() / "compatibility.yaml").read_text(encoding="utf-8"))
+    return load_rule_file(rules_dir() / "compatibility.yaml")
 
 
 def compatible(upstream_key: str, category: str | None, declared_key: str) -> bool:

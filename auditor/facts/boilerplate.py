@@ -7,10 +7,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from auditor.model import Copyright, LicenseMatch
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 _CONTEXT_LINES = 3
 
@@ -24,7 +22,7 @@ class _Boilerplate:
 
 @lru_cache(maxsize=1)
 def _entries() -> tuple[_Boilerplate, ...]:
-    data = yaml.safe_load((rules_dir() / "boilerplate.yaml").read_text(encoding="utf-8"))
+    data = load_rule_file(rules_dir() / "boilerplate.yaml")
     return tuple(_Boilerplate(*(re.compile(entry[k], re.IGNORECASE) for k in ("holder", "licenses", "context")))
                  for entry in data["copyright_boilerplate"])
 

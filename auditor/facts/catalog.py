@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 _SIZE = re.compile(r"^(\d+(\.\d+)?[bmk]|\d+x\d+(\.\d+)?b|a\d+(\.\d+)?[bm]|e\d+b|tiny|base|small|medium|large|xl|xxl|"
                    r"mini|huge|giant|lite|nano|pico|flash)$")
@@ -91,7 +89,7 @@ def catalog() -> tuple[tuple[Family, ...], dict[str, Architecture]]:
     folder = rules_dir() / "families"
     families = []
     for file in sorted(folder.glob("*.yaml")):
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = load_rule_file(file)
         for entry in data.get("families", ()):
             tokenizer = entry.get("tokenizer") or {}
             families.append(Family(
@@ -108,7 +106,7 @@ def catalog() -> tuple[tuple[Family, ...], dict[str, Architecture]]:
                                _ships(c.get("ships"), c["source"]), c.get("base"), c.get("relation"))
                     for c in entry["checkpoints"]),
             ))
-    archs_data = yaml.safe_load((folder / "architectures.yaml").read_text(encoding="utf-8"))["architectures"]
+    archs_data = load_rule_file(folder / "architectures.yaml")["architectures"]
     archs = {name.lower(): Architecture(v["family"], v["code_license"], v["code"]) for name, v in archs_data.items()}
     return tuple(families), archs
 

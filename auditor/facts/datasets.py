@@ -12,13 +12,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from auditor.facts.card import field_line
 from auditor.facts.license_ids import hf_licenses, scancode_category, spdx_for_key
 from auditor.facts.normalise import NormalisedText, phrase
 from auditor.model import Card, Dataset, OutputTerms
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 # A Hub dataset id, `org/name`: the only form a dataset card can be looked up by.
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -42,7 +40,7 @@ CardLookup = Callable[[str], DatasetCard | None]
 
 
 def _load(name: str) -> dict[str, Any]:
-    return yaml.safe_load((rules_dir() / "datasets" / name).read_text(encoding="utf-8"))
+    return load_rule_file(rules_dir() / "datasets" / name)
 
 
 @lru_cache(maxsize=1)

@@ -16,11 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from auditor.facts.tensors import Shape
 from auditor.model import LayoutMatch
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 _NESTED_INDEX = re.compile(r"\.\d+\.")
 
@@ -58,7 +56,7 @@ class Structure:
 
 @lru_cache(maxsize=1)
 def _rules() -> tuple[dict[str, Layout], dict[str, tuple[str, ...]]]:
-    data = yaml.safe_load((rules_dir() / "families" / "layouts.yaml").read_text(encoding="utf-8"))
+    data = load_rule_file(rules_dir() / "families" / "layouts.yaml")
     layouts = {}
     for layout_id, entry in data["layouts"].items():
         layer = tuple((name, " , ".join(shape) if shape else None) for name, shape in entry["layer"].items())

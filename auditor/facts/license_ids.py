@@ -6,14 +6,13 @@ import re
 from functools import lru_cache
 
 import license_expression
-import yaml
 
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 
 @lru_cache(maxsize=1)
 def hf_licenses() -> dict[str, str | None]:
-    data = yaml.safe_load((rules_dir() / "hf-licenses.yaml").read_text(encoding="utf-8"))
+    data = load_rule_file(rules_dir() / "hf-licenses.yaml")
     return dict(data["licenses"])
 
 

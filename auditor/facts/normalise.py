@@ -13,9 +13,7 @@ import re
 from functools import lru_cache
 from itertools import accumulate
 
-import yaml
-
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 # Letters and digits in any script; underscores, quotes, bullets and markup separate words.
 _WORD = re.compile(r"[^\W_]+")
@@ -23,7 +21,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 @lru_cache(maxsize=1)
 def equivalents() -> dict[str, str]:
-    data = yaml.safe_load((rules_dir() / "normalisation.yaml").read_text(encoding="utf-8"))
+    data = load_rule_file(rules_dir() / "normalisation.yaml")
     return dict(data["equivalent_words"])
 
 

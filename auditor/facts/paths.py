@@ -7,10 +7,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from auditor.model import TextFacts
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 LICENSE = "license"
 CARD = "card"
@@ -77,7 +75,7 @@ class PathRules:
 
 @lru_cache(maxsize=1)
 def path_rules() -> PathRules:
-    data = yaml.safe_load((rules_dir() / "paths.yaml").read_text(encoding="utf-8"))
+    data = load_rule_file(rules_dir() / "paths.yaml")
     flags = re.IGNORECASE
     license_data = data["license"]
     either = "|".join(f"(?:{p})" for p in license_data["names"] + license_data["hints"])

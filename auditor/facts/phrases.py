@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from auditor.facts.normalise import NormalisedText, phrase
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ class PhraseMatch:
 def _defined() -> tuple[tuple[LicenseInfo, ...], tuple[Form, ...]]:
     licenses, forms = [], []
     for file in sorted((rules_dir() / "licenses").glob("*.yaml")):
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = load_rule_file(file)
         obligations = tuple(
             Obligation(kind=o["kind"], clause=o["clause"], url=o.get("url"),
                        markers=tuple(phrase(m) for m in o.get("markers", ())), prefix=o.get("prefix"),

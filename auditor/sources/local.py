@@ -7,6 +7,8 @@ are resolved inside the repo only.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import posixpath
 import re
@@ -399,7 +401,12 @@ def _commit(sha: str, _parents: str, stamp: int, author: str, title: str) -> Com
 
 
 def _tokens(stream) -> Iterator[bytes]:
-    """NUL-separated fields of `git log -z`, read in 1 MB chunks."""
+    """NUL-separated fields of `git log -z`, read in 1 MB chunks (chained in C: one Python frame per
+    chunk, not per field)."""
+    return itertools.chain.from_iterable(_chunks(stream))
+
+
+def _chunks(stream) -> Iterator[list[bytes]]:
     rest = b""
     while True:
         chunk = stream.read(1 << 20)
@@ -407,9 +414,9 @@ def _tokens(stream) -> Iterator[bytes]:
             break
         parts = (rest + chunk).split(b"\0")
         rest = parts.pop()
-        yield from parts
+        yield parts
     if rest:
-        yield rest
+        yield [rest]
 
 
 class MalformedLog(Exception):
@@ -421,46 +428,54 @@ _RAW = re.compile(rb"\n?:(\d{6}) (\d{6}) ([0-9a-f]{40}(?:[0-9a-f]{24})?) ([0-9a-
 
 LogFields = tuple[str, str, int, str, str]  # sha, parents, commit time, author, title
 _KNOWN_PATHS = 200_000  # paths classified once and remembered; a hostile repo cannot grow it further
+_RAW_START = (b":", b"\n:")
+_RAW_MIN = len(":100644 100644 " + "0" * 40 + " " + "0" * 40 + " M")  # the shortest raw entry (SHA-1)
+_UNSEEN = object()
 
 
 def parse_log(tokens: Iterator[bytes], kind_of: Callable[[str], str | None]
               ) -> Iterator[tuple[LogFields, tuple[Change, ...], tuple[str, ...]]]:
     """Commits from `git log -z --raw --format=%H%x00%P%x00%ct%x00%an%x00%s`, newest first, each
     with the changes to paths `kind_of` knows and the weight files it added or changed. Raises
-    MalformedLog on anything else (output cut short included), never another error."""
+    MalformedLog on anything else (output cut short included), never another error.
+
+    This loop runs once per changed path of the whole history, while git produces it: the entries
+    of paths the audit ignores (nearly all) cost a dict lookup and a length check, and only the
+    others are parsed in full."""
     # A repo has few distinct paths and many commits: classify each path once.
     kinds: dict[bytes, str | None] = {}
-    token = next(tokens, None)
+    take = functools.partial(next, tokens, None)
+    token = take()
     while token is not None:
-        header = [token, *(next(tokens, None) for _ in range(4))]
-        sha, parents, stamp, author, title = header
-        if any(field is None for field in header) or not _SHA.fullmatch(sha) or not stamp.isdigit():
-            raise MalformedLog(f"a commit header cut short or malformed after {len(header)} fields")
+        sha, parents, stamp, author, title = token, take(), take(), take(), take()
+        if title is None or not _SHA.fullmatch(sha) or not stamp.isdigit():
+            raise MalformedLog("a commit header cut short or malformed")
         changes: list[Change] = []
         weights: list[str] = []
-        token = next(tokens, None)
+        token = take()
         # Raw entries start with ':' (the first one with the newline that ends the header).
-        while token is not None and token[:1] in (b":", b"\n"):
-            meta, raw_path = _RAW.fullmatch(token), next(tokens, None)
-            if meta is None or raw_path is None:
+        while token is not None and token.startswith(_RAW_START):
+            raw_path = take()
+            if raw_path is None or len(token) < _RAW_MIN:
                 raise MalformedLog("a changed-path entry cut short or malformed")
-            token = next(tokens, None)
-            if raw_path in kinds:
-                kind = kinds[raw_path]
-            else:
+            kind = kinds.get(raw_path, _UNSEEN)
+            if kind is _UNSEEN:
                 kind = kind_of(raw_path.decode("utf-8", "surrogateescape"))
                 if len(kinds) < _KNOWN_PATHS:
                     kinds[raw_path] = kind
-            if kind is None:
-                continue
-            path = raw_path.decode("utf-8", "surrogateescape")
-            old_mode, new_mode, old_blob, new_blob, status = (part.decode() for part in meta.groups())
-            if kind == WEIGHTS:
-                if status != "D":
-                    weights.append(path)
-                continue
-            changes.append(Change(path=path, kind=kind, status=status, old_mode=old_mode,
-                                  new_mode=new_mode, old_blob=old_blob, new_blob=new_blob))
+            if kind is not None:
+                meta = _RAW.fullmatch(token)
+                if meta is None:
+                    raise MalformedLog("a changed-path entry malformed")
+                path = raw_path.decode("utf-8", "surrogateescape")
+                old_mode, new_mode, old_blob, new_blob, status = (part.decode() for part in meta.groups())
+                if kind == WEIGHTS:
+                    if status != "D":
+                        weights.append(path)
+                else:
+                    changes.append(Change(path=path, kind=kind, status=status, old_mode=old_mode,
+                                          new_mode=new_mode, old_blob=old_blob, new_blob=new_blob))
+            token = take()
         fields = (sha.decode(), parents.decode("ascii", "replace"), int(stamp), author.decode("utf-8", "replace"),
                   title.decode("utf-8", "replace"))
         yield fields, tuple(changes), tuple(weights)
