@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor import __version__
 from auditor.engine import load_rules, run_checks
@@ -28,12 +29,15 @@ from auditor.locations import locate
 from auditor.model import Audit, Candidate, Card, Commit, Facts, LicenseFile, Target, TextFacts
 from auditor.safeload import UnsafeDocument, read_capped
 from auditor.sources.base import Blob, Change, History
-from auditor.sources.dataset_cards import HubDatasetCards, HubModelCards
 from auditor.sources.history_cache import HistoryCache, cache_usable, extend, without_head
-from auditor.sources.hub import HubSource, parse_target
 from auditor.sources.local import SYMLINK_MODE, FolderSource, GitSource, open_local
 from auditor.sources.staged import pending_commit
 from auditor.waivers import REPO_FILE, apply_waivers, parse_waivers, unused_waivers
+
+if TYPE_CHECKING:
+    from auditor.sources.hub import HubSource
+# The Hub modules (huggingface_hub, httpx) are imported only by audits that go to the Hub: a local scan,
+# such as a pre-commit hook's, does not pay their start-up.
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ def audit(target: str, options: Options = Options()) -> Audit:
     if options.staged and (options.revision or target.startswith("hf://")):
         raise AuditorError("--staged audits a local working tree's next commit: not with --revision or hf://")
     if target.startswith("hf://"):
+        from auditor.sources.hub import HubSource
+
         source: GitSource | FolderSource | HubSource = HubSource(target, options.revision, options.offline,
                                                                 options.timeout)
     else:
@@ -78,7 +84,11 @@ def audit(target: str, options: Options = Options()) -> Audit:
         else:
             facts = _git_facts(source, options.progress, _cache_key(rules.digest), options.staged)
         looking = target.startswith("hf://") or options.lookup_bases
-        lookup = HubDatasetCards(options.offline) if looking else None
+        lookup = None
+        if looking:
+            from auditor.sources.dataset_cards import HubDatasetCards, HubModelCards
+
+            lookup = HubDatasetCards(options.offline)
         facts = _with_datasets(facts, source, lookup)
         if looking:
             _with_base_cards(facts, HubModelCards(options.offline))
@@ -87,7 +97,7 @@ def audit(target: str, options: Options = Options()) -> Audit:
             # Objects git could not hand over (a partial clone, corruption): what they held is unaudited.
             facts = replace(facts, target=replace(facts.target, history_complete=False),
                             notes=(*facts.notes, *source.problems))
-        if isinstance(source, (GitSource, HubSource)) and source.notes:
+        if not isinstance(source, FolderSource) and source.notes:
             facts = replace(facts, notes=(*facts.notes, *source.notes))
     finally:
         source.close()
@@ -161,6 +171,8 @@ def _identity(candidate: str, options: Options) -> Candidate | None:
     """Which upstream a candidate base is: a catalogued checkpoint by its Hub id, else the best
     upstream its own audit infers (a base's config and card resolve to its catalog entry)."""
     if candidate.startswith("hf://"):
+        from auditor.sources.hub import parse_target
+
         repo_id, _revision = parse_target(candidate)
         if found := find_checkpoint(repo_id):
             family, checkpoint = found

@@ -72,3 +72,18 @@ def test_readme_without_front_matter_beside_a_license_file_is_info(repo):
     doc = _scan_with(repo, {"README.md": card("tags: [a]")})
     [invalid] = findings(doc, "license-metadata-invalid")
     assert invalid["severity"] == "warning"
+
+
+@pytest.mark.parametrize("text", [
+    "---\nlicense: mit\n---\n# x\n", "  \n---\r\nlicense: mit\r\n---\r\n", "---\nlicense: mit\n---   \nbody",
+    "---\nlicense: mit\n", "# no front matter\n---\nlicense: mit\n---\n", "---\n---\n", "---\na: 1\n---",
+    "\ufeff---\nlicense: mit\n---\n", "---\rlicense: mit\r---\r"])
+def test_front_matter_is_found_where_the_hub_finds_it(text):
+    """The card's own pattern (kept so a local scan need not import the Hub client) agrees with
+    huggingface_hub.repocard's."""
+    from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
+    from auditor.facts.card import FRONT_MATTER
+
+    ours, hubs = FRONT_MATTER.search(text), REGEX_YAML_BLOCK.search(text)
+    assert (ours and ours.groups()) == (hubs and hubs.groups())

@@ -6,13 +6,19 @@ import posixpath
 import re
 from functools import lru_cache
 
-from huggingface_hub import ModelCardData
-from huggingface_hub.repocard import REGEX_YAML_BLOCK
+# repocard_data, not huggingface_hub.repocard: the latter pulls in the Hub client (hf_api, httpx),
+# half a second of start-up that a local scan or a pre-commit hook would pay for nothing.
+from huggingface_hub.repocard_data import ModelCardData
 
 from auditor.facts.text import decode
 from auditor.model import Card, Facts
 from auditor.safeload import UnsafeDocument, load_yaml
 from auditor.sources.base import Blob
+
+# Where the Hub finds a card's metadata: a block that opens the file with a `---` line and ends at the
+# next `---` line (trailing blanks allowed). tests/test_metadata.py checks it against
+# huggingface_hub.repocard's own pattern.
+FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -43,7 +49,7 @@ def parse_card(text: str) -> Card:
     """Parse a README's text. The front matter is found as the Hub finds it and read into
     huggingface_hub's ModelCardData. Never hand huggingface_hub a path: one that does not exist is
     taken for a Hub repo id and fetched."""
-    match = REGEX_YAML_BLOCK.search(text)
+    match = FRONT_MATTER.search(text)
     if not match:
         return Card(present=True)
     return _parse_front_matter(match.group(2))

@@ -258,7 +258,8 @@ def _named_weights(found: _Candidates, files: ModelFiles) -> None:
         low = normalise(name)
         hits = [(len(basename), family, checkpoint, repo)
                 for family in catalog()[0] for checkpoint in family.checkpoints for repo in checkpoint.repos
-                if "-" in (basename := normalise(repo.rsplit("/", 1)[-1])) and names_pattern(basename).search(low)]
+                if "-" in (basename := normalise(repo.rsplit("/", 1)[-1])) and basename in low
+                and names_pattern(basename).search(low)]
         longest = max((h[0] for h in hits), default=0)
         seen: set[str] = set()
         for length, family, checkpoint, repo in hits:
