@@ -296,6 +296,9 @@ class Gap:
     commits_in_gap: int  # revisions that lacked the item
     replaced_by: tuple[Item, ...] = ()  # license texts that took its place in the same commit and file
     since: Sighting | None = None  # where the removed item had come in
+    # Commits inside the gap that added or changed modeling code (the tracked source files): code
+    # published without the attribution, like weights.
+    code_uploads: tuple[WeightUpload, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def test_rules_lists_implemented_rules():
                         "declared-license-conflict", "naming-requirement", "use-restrictions-missing",
                         "license-file-mismatch", "code-notice-removed", "dataset-license-conflict",
                         "dataset-terms-restriction", "dataset-attribution-missing", "dataset-unresolved",
-                        "base-model-not-confirmed", "upstream-unresolved"}
+                        "base-model-not-confirmed", "upstream-unresolved", "past-license-conflict"}
     assert len(ids) == len(set(ids))
     assert "attribution-restored-late" in run_cli("rules").stdout
 

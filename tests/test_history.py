@@ -84,6 +84,32 @@ def test_restoration_without_weights_still_reports_the_window(repo):
     assert "no weights changed" in late["message"]
 
 
+def test_removal_made_good_later_gives_the_window_the_uploads_inside_and_each_event_where(repo):
+    """The seed case: the license deleted, weights and modeling code uploaded, the NOTICE 12 hours later."""
+    repo.commit("Add license", "2025-01-01 08:00:00", {"LICENSE": MIT_TEXT, "README.md": card()})
+    gone = repo.commit("Clean up", "2025-01-01 10:00:00", {"LICENSE": None})
+    weights = repo.commit("Upload weights", "2025-01-01 12:00:00",
+                          {"model.safetensors": lfs_pointer("d" * 64, 100)})
+    code = repo.commit("Remote code", "2025-01-01 14:00:00", {"modeling_acme.py": "class AcmeModel:\n    pass\n"})
+    back = repo.commit("Add NOTICE", "2025-01-01 22:00:00", {"NOTICE": MIT_TEXT})
+    doc = scan(repo.path)
+    [late] = findings(doc, "attribution-restored-late")
+    assert "12 h" in late["message"] and "3 commits" in late["message"]
+    assert "1 of them uploaded weights without it, 1 changed modeling code" in late["message"]
+    by_commit = {e["commit"]: e for e in late["evidence"]}
+    assert by_commit[weights]["path"] == "model.safetensors" and by_commit[code]["path"] == "modeling_acme.py"
+    # The deleted file's line is in the parent commit, and the evidence says so.
+    removal = [e for e in late["evidence"] if e["commit"] == gone]
+    assert removal and all(e["path"] == "LICENSE" and e["line"] and f"{gone[:12]}^ (the parent commit" in e["excerpt"]
+                           for e in removal)
+    assert by_commit[back]["path"] == "NOTICE"
+    for event in doc["timeline"]:
+        assert event["commit"] and event["date"] and event["author"] == "Demo Author" and event["path"]
+        assert event["line"] is not None, event
+    [deleted] = [e for e in doc["timeline"] if e["commit"] == gone]
+    assert (deleted["change"], deleted["event"], deleted["path"]) == ("deleted", "removed", "LICENSE")
+
+
 def test_merge_commits_follow_the_first_parent(repo):
     repo.commit("Add license", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT, "README.md": card()})
     repo.git("checkout", "-q", "-b", "side")

@@ -132,21 +132,30 @@ def license_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
 
 def attribution_restored_late(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     closed = [g for g in facts.gaps if g.restored is not None]
+    deleted = {(e.commit.sha, e.path) for e in facts.timeline if e.change == "deleted"}
     for group in _group(tuple(closed), lambda g: (g.removed.commit.sha, g.restored.commit.sha)):
         first = group[0]
         removed, restored = first.removed, first.restored
         assert restored is not None
         window = format_duration(restored.commit.timestamp - removed.commit.timestamp)
-        uploads = first.weight_uploads
+        uploads, code = first.weight_uploads, first.code_uploads
         published = (
             f"; {len(uploads)} of them uploaded weights without it" if uploads else "; no weights changed in it"
         )
-        evidence = [_evidence(g.removed) for g in group]
+        if code:
+            published += f", {len(code)} changed modeling code"
+        was_deleted = (removed.commit.sha, removed.path) in deleted
+        evidence = [_removal_evidence(g, was_deleted) for g in group]
         evidence += [_evidence(g.restored) for g in group if g.restored]
         evidence += [
             Evidence(commit=u.commit.sha, date=u.commit.date, path=u.paths[0],
                      excerpt=f"weights uploaded during the gap: {', '.join(u.paths)}")
             for u in uploads
+        ]
+        evidence += [
+            Evidence(commit=u.commit.sha, date=u.commit.date, path=u.paths[0],
+                     excerpt=f"modeling code changed during the gap: {', '.join(u.paths)}")
+            for u in code
         ]
         yield rule.finding(
             f"The {_labels(group)} removed from {removed.path} in {_short(removed.commit.sha)} "

@@ -408,6 +408,9 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
         walk.commit(rc)
     weight_commits = [rc for rc in history.commits if rc.weights]
     weight_positions = [rc.position for rc in weight_commits]
+    code_commits = [(rc, paths) for rc in history.commits
+                    if (paths := tuple(c.path for c in rc.changes if c.kind == CODE and c.status != "D"))]
+    code_positions = [rc.position for rc, _paths in code_commits]
     gap_ends: list[tuple[Item, Sighting, Sighting | None, Sighting | None, tuple[Item, ...]]] = list(walk.closed)
     gap_ends += [(item, removed, None, walk.since.get(item), walk.replaced.get(item, ()))
                  for item, removed in walk.absent_since.items()]
@@ -417,11 +420,15 @@ def build_timeline(history: History, read_blob: ReadBlob, facts_at: FactsAt) -> 
         lo, hi = bisect.bisect_left(weight_positions, start), bisect.bisect_left(weight_positions, end)
         return tuple(WeightUpload(rc.commit, rc.weights) for rc in weight_commits[lo:hi])
 
+    def code_uploads(start: int, end: int) -> tuple[WeightUpload, ...]:
+        lo, hi = bisect.bisect_left(code_positions, start), bisect.bisect_left(code_positions, end)
+        return tuple(WeightUpload(rc.commit, paths) for rc, paths in code_commits[lo:hi])
+
     gaps = []
     for item, removed, back, since, replaced_by in gap_ends:
         end = back.ordinal if back else history.total
         gaps.append(Gap(item=item, removed=removed, restored=back,
-                        weight_uploads=uploads(removed.ordinal, end),
+                        weight_uploads=uploads(removed.ordinal, end), code_uploads=code_uploads(removed.ordinal, end),
                         commits_in_gap=end - removed.ordinal,
                         replaced_by=replaced_by, since=since))
     gaps.sort(key=lambda g: (g.removed.ordinal, g.removed.path, g.item.kind, g.item.value))
