@@ -1,19 +1,19 @@
 """History walk benchmark: `auditor scan` against `git log --raw --no-renames` on the same repo.
 
 Builds a 100,000-commit repo with `git fast-import`: most commits change unrelated files, a few
-add, delete and restore license files and upload weights. Prints the best of N wall times for
-both, their ratio (target <= 1.5), and the auditor's peak memory (target < 200 MB).
+add, delete and restore license files and upload weights. Prints the best of N wall times (and
+their CPU time) for git and a cold scan, their ratio (target <= 1.5), the auditor's peak memory
+(target < 200 MB), a warm re-scan, a re-scan after one more commit, and `scan --staged` (the
+pre-commit hook; target under a second).
 
     python benchmarks/history.py [--commits 100000] [--repeat 3] [--keep DIR]
 
-Measured 2026-11-22 on the 2-core CI machine (best of 3): git log 10.40 s, auditor 11.78 s
-(ratio 1.13), peak RSS 50 MB; after lineage and code-header tracking landed: 8.77 s against
-10.58 s (ratio 1.21), 52 MB. 2026-12-01, the shape changed to four files per commit out of 300
-with README edits (best of 2, machine shared): before paths were classified once per distinct
-path 13.26 s against 17.10 s (1.29), after 10.85 s against 15.64 s (1.44; runs vary by about
-0.15 under load), 60 MB; a re-scan after one more commit with the history cached: 4.13 s, nearly
-all fixed start-up. The auditor parses git's stream while git produces it, so most of its work
-overlaps git's.
+Earlier figures (wall only): 2026-11-22 git log 10.40 s, auditor 11.78 s (ratio 1.13); 2026-12-01
+with four files per commit out of 300, 10.85 s against 15.64 s (1.44). 2026-12-02 at a load average of
+8 to 10 on the 2-core machine: git 10.01 s (CPU 4.05 s), cold scan 18.04 s (CPU 5.37 s: CPU ratio 1.33),
+81 MB, warm re-scan 1.97 s (CPU 0.57 s), after one more commit 3.71 s (CPU 0.94 s), --staged 2.84 s
+(CPU 0.72 s). The README's Benchmarks section has before and after. The auditor parses git's stream
+while git produces it, so most of its work overlaps git's.
 """
 
 from __future__ import annotations
