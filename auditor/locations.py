@@ -24,6 +24,7 @@ FIX_AT: dict[str, tuple[str, ...]] = {
     "upstream-copyright-missing": ("notice", "license", "card:license"),
     "upstream-notice-missing": ("notice", "license", "card:license"),
     "declared-license-conflict": ("card:license",),
+    "past-license-conflict": ("card:license", "license"),
     "naming-requirement": ("card:model_name",),
     "use-restrictions-missing": ("card:license",),
 }

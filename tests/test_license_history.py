@@ -224,7 +224,7 @@ def test_apache_on_a_gemma_adapter_for_months_is_a_past_conflict_with_its_window
     assert past["severity"] == "warning" and past["subject"] == "README.md"
     assert "license: apache-2.0" in past["message"] and "google/gemma-2-9b-it" in past["message"]
     assert f"From {start[:12]} (2024-10-02T13:01:00Z) to {dropped[:12]} (2025-06-25T08:41:56Z" in past["message"]
-    assert "265 d" in past["message"] and "it now declares gemma" in past["message"]
+    assert "265 d" in past["message"] and "the card now declares gemma" in past["message"]
     assert f"1 weight upload fell inside it ({upload[:12]})" in past["message"]
     start_ev, end_ev, upload_ev = past["evidence"][:3]
     assert (start_ev["commit"], start_ev["path"], start_ev["line"]) == (start, "README.md", 2)

@@ -187,7 +187,7 @@ def test_gemma_adapter_apache_window_before_gemma_is_a_past_conflict(tmp_path):
     assert doc["card"]["license"] == "gemma" and not findings(doc, "declared-license-conflict")
     [past] = findings(doc, "past-license-conflict")
     assert past["severity"] == "warning" and "license: apache-2.0" in past["message"]
-    assert "google/gemma-2-9b-it" in past["message"] and "it now declares gemma" in past["message"]
+    assert "google/gemma-2-9b-it" in past["message"] and "the card now declares gemma" in past["message"]
     start, end = past["evidence"][:2]
     assert start["date"].startswith("2024-10-02") and end["commit"].startswith("fe196ae")
     # The adapter went up on 2024-09-10, before the window: no upload inside it, and the message says so.

@@ -213,8 +213,9 @@ def past_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
             assert end is not None
             window = format_duration(end.commit.timestamp - start.commit.timestamp)
             now = [d for d in facts.declarations if d.source == declaration.source and d.end is None]
-            then = (f"; it now declares {', '.join(d.declared for d in now)}" if now else
-                    "; nothing in its place declares a license at the audited revision")
+            where_now = "the card" if declaration.source == "card" else "a top-level LICENSE or COPYING file"
+            then = (f"; {where_now} now declares {', '.join(d.declared for d in now)}" if now else
+                    f"; {where_now} declares none at the audited revision")
             uploads = declaration.weight_uploads
             published = (f" {len(uploads)} weight upload{'s' if len(uploads) != 1 else ''} fell inside it "
                          f"({', '.join(_short(u.commit.sha) for u in uploads)})."
