@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.escape import printable
+from auditor.facts.phrases import defined_licenses
 from auditor.facts.text import text_facts
-from auditor.model import LicenseFile, TextFacts
+from auditor.model import USE_POLICY, LicenseFile, TextFacts
 from auditor.sources.base import read_regular
 
 
@@ -36,6 +37,11 @@ def _unidentified(facts: TextFacts) -> str:
     return "no license identified"
 
 
+def _license_name(key: str) -> str:
+    info = defined_licenses().get(key)
+    return info.name if info else key
+
+
 def render_identified(results: list[LicenseFile]) -> str:
     lines = []
     for result in results:
@@ -47,9 +53,13 @@ def render_identified(results: list[LicenseFile]) -> str:
             lines.append(f"{result.path}: {_unidentified(facts)}")
         for m in facts.licenses:
             hf = f", hf: {m.hf}" if m.hf else ""
-            form = "" if m.form == "text" else f" {m.form}"
-            lines.append(f"{result.path}:{m.start_line}-{m.end_line}:{form} {m.spdx} ({m.name}{hf}) "
-                         f"score {m.score:.2f} by {m.matcher}")
+            if m.form == USE_POLICY:
+                # A policy is not the license: say whose family it belongs to.
+                what = f"use policy ({m.name}) of the {_license_name(m.key)} ({m.spdx}{hf})"
+            else:
+                form = "" if m.form == "text" else f"{m.form} "
+                what = f"{form}{m.spdx} ({m.name}{hf})"
+            lines.append(f"{result.path}:{m.start_line}-{m.end_line}: {what} score {m.score:.2f} by {m.matcher}")
         for c in facts.copyrights:
             lines.append(f"{result.path}:{c.line}: {c.statement}")
     # File names and copyright lines come from the files: no control character reaches the terminal.

@@ -11,6 +11,7 @@ from typing import Any
 
 SCHEMA = "model-audit/1"
 SEVERITIES = ("error", "warning", "info")
+USE_POLICY = "use-policy"  # the match form of an acceptable/prohibited use policy (LicenseMatch.form)
 
 
 def severity_rank(severity: str) -> int:
@@ -92,6 +93,16 @@ class TextFacts:
     def has_license_text(self) -> bool:
         """A license text, not only a notice, reference or tag naming one."""
         return any(m.form == "text" for m in self.licenses)
+
+    @property
+    def use_policies(self) -> tuple[LicenseMatch, ...]:
+        """The use policies the text carries (each keyed by the license of its family)."""
+        return tuple(m for m in self.licenses if m.form == USE_POLICY)
+
+    @property
+    def only_use_policy(self) -> bool:
+        """A use policy and nothing else: it restricts use, it grants no license."""
+        return bool(self.licenses) and all(m.form == USE_POLICY for m in self.licenses)
 
     @property
     def unrecognised_license(self) -> bool:
@@ -261,9 +272,9 @@ class TimelineEvent:
 class Item:
     """One piece of attribution whose presence is tracked across history."""
 
-    kind: str  # license | notice | copyright | text | document
-    # license and notice: license key; copyright: the holder's identity; text and document (an
-    # unidentified text, a binary license file): an identity kept across edits
+    kind: str  # license | notice | policy | copyright | text | document
+    # license, notice and policy (a use policy): license key; copyright: the holder's identity; text
+    # and document (an unidentified text, a binary license file): an identity kept across edits
     value: str
     label: str = field(compare=False, hash=False)  # how a person would name it
 

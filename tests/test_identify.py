@@ -41,7 +41,8 @@ def test_real_texts_in_real_and_perturbed_forms(name):
         best = matches[0]
         assert (best.key, best.hf) == (key, hf), (name, form, matches)
         assert best.score >= 0.9, (name, form, best)
-        assert len(matches) == 1, (name, form, matches)
+        # A use policy appended to the license (llama3.txt carries its AUP) is a match of its own.
+        assert len([m for m in matches if m.form != "use-policy"]) == 1, (name, form, matches)
 
 
 def test_llama_3_point_versions_are_told_apart_by_their_version_lines():

@@ -113,6 +113,11 @@ def license_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         check = ""
         if absent and all(g.item.kind == "document" for g in group):
             severity, check = "warning", " The file cannot be read: check what it held."
+        elif absent and all(g.item.kind == "policy" for g in group):
+            # A use policy binds by reference too: whether its restrictions still reach users is
+            # use-restrictions-missing's judgement, not this rule's.
+            severity, check = "warning", (" A use policy may also be passed on by reference (its name and URL "
+                                          "in the license or NOTICE): check that the restrictions still reach users.")
         elif absent and _nested(removed.path):
             severity, check = "warning", (" It sat below the top level: check whether the component it "
                                           "covered left the repository with it.")

@@ -30,8 +30,19 @@ def _own_license_text(facts: Facts) -> tuple[str, str] | None:
 
 
 def license_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
-    readable = [lf for lf in facts.license_files if lf.facts.licenses or lf.facts.digest]
+    # A use policy restricts use but grants nothing: a repo that ships only one has no license.
+    readable = [lf for lf in facts.license_files
+                if (lf.facts.licenses or lf.facts.digest) and not lf.facts.only_use_policy]
     if readable or facts.card.license:
+        return
+    policies = [lf for lf in facts.license_files if lf.facts.only_use_policy]
+    if policies:
+        named = "; ".join(f"{lf.path}: {lf.facts.licenses[0].name}" for lf in policies)
+        yield rule.finding(
+            f"No license file and no `license:` in the model card; only a use policy ({named}), which "
+            "restricts how the model may be used but grants no license to it.", subject=".",
+            evidence=tuple(Evidence(commit=facts.target.revision, path=lf.path, line=lf.facts.licenses[0].start_line,
+                                    excerpt=lf.facts.licenses[0].name) for lf in policies))
         return
     unreadable = [lf for lf in facts.license_files if lf.facts.unreadable]
     evidence = tuple(Evidence(commit=facts.target.revision, path=lf.path) for lf in unreadable)

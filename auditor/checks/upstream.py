@@ -263,12 +263,20 @@ def naming_requirement(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
 
 
 def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
-    found = {marker for _p, f in _texts(facts) for marker in f.markers}
+    texts = _texts(facts)
+    policies = [(path, m) for path, f in texts for m in f.use_policies]
+    # A file holding only another family's use policy does not reference this upstream's policy,
+    # though it names an "acceptable use policy".
+    found = {marker for _p, f in texts if not f.only_use_policy for marker in f.markers}
     card_text = NormalisedText(" ".join(filter(None, (facts.card.license_name, facts.card.license_link))))
+    names = defined_licenses()
     for upstream, obligation in _upstreams(facts, "use-restrictions"):
+        key = upstream.license.key
+        if any(m.key == key for _p, m in policies):
+            continue  # the upstream's own policy ships with the model
         if found & set(obligation.markers) or any(card_text.find(m) is not None for m in obligation.markers):
             continue
-        if obligation.in_text and _has_text(facts, upstream.license.key):
+        if obligation.in_text and _has_text(facts, key):
             continue
         where = f" ({obligation.url})" if obligation.url else ""
         policy = obligation.policy or "use restrictions"
@@ -278,6 +286,20 @@ def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         else:
             fix = (f"Add the {policy}{where} to the repo, or reference it by name and URL in a license file or "
                    "NOTICE; `auditor notice` writes the reference.")
+        kin = [(path, m) for path, m in policies
+               if m.key in names and names[m.key].publisher == upstream.license.publisher]
+        if kin:
+            # Versions of one publisher's policy differ in detail: the reviewer compares them.
+            path, other = kin[0]
+            yield rule.finding(
+                f"{upstream.label} ({upstream.license.name}) requires its own {obligation.policy or 'use policy'}"
+                f"{where}; {path} holds the {other.name} instead, another version's policy.",
+                subject=upstream.label, severity=_thinner(rule),
+                clause=obligation.clause,
+                evidence=(Evidence(commit=facts.target.revision, path=path, line=other.start_line,
+                                   excerpt=other.name), *_evidence(facts, upstream)),
+                remediation=fix)
+            continue
         if hf_licenses().get((facts.card.license or "").lower()) == upstream.license.key:
             # The card puts the model under the upstream's own terms, which carry (or incorporate by
             # reference) the restrictions: they are referenced, if only through the license id.

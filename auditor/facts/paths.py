@@ -64,8 +64,9 @@ class PathRules:
 
     def is_license(self, path: str, facts: TextFacts) -> bool:
         """Whether this version of a `license` path is a license file: by name, or for a name that
-        only hints, when the text identifies as a license or carries a use policy's markers."""
-        return self.named_license(path) or bool(facts.licenses or facts.markers)
+        only hints, when the text identifies as a license, a notice or a use policy, reads as an
+        unrecognised license or agreement, or carries a use policy's markers."""
+        return self.named_license(path) or bool(facts.licenses or facts.license_like or facts.markers)
 
     def is_lineage(self, path: str) -> bool:
         """Read (or, for weights, listed) at the revision to infer lineage: config, tokenizer, adapter,

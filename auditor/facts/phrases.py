@@ -2,7 +2,9 @@
 lines, distinctive clauses and required notice strings.
 
 A form matches where its start phrase is followed, in order, by every required phrase; its end
-phrase closes the span. A form without an end found runs to the next match or the end of the text.
+phrase closes the span. A text or use-policy form without an end found runs to the next match or the
+end of the text. A use-policy form is the acceptable (or prohibited) use policy of the license's
+family: recognised as that, never as the license itself.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ class LicenseInfo:
 @dataclass(frozen=True)
 class Form:
     license: LicenseInfo
-    name: str  # text | notice
-    label: str  # license name, with the version date where forms differ by it
+    name: str  # text | notice | use-policy (the family's acceptable/prohibited use policy)
+    label: str  # license name, with the version date where forms differ by it; a policy's own name
     start: str
     require: tuple[str, ...]
     end: str
@@ -88,7 +90,8 @@ def _defined() -> tuple[tuple[LicenseInfo, ...], tuple[Form, ...]]:
         for entry in entries:
             version = entry.get("version")
             forms.append(Form(
-                license=info, name=entry["name"], label=f"{info.name} ({version})" if version else info.name,
+                license=info, name=entry["name"],
+                label=entry.get("label") or (f"{info.name} ({version})" if version else info.name),
                 start=phrase(entry["start"]), require=tuple(phrase(p) for p in entry.get("require", ())),
                 end=phrase(entry.get("end", "")), max_words=entry.get("max_words"),
                 tail=phrase(entry.get("tail", "")), tail_within=entry.get("tail_within", 0),
@@ -117,6 +120,9 @@ def markers_in(text: NormalisedText) -> frozenset[str]:
     return frozenset(m for m in markers() if text.find(m) is not None)
 
 
+_DOCUMENTS = ("text", "use-policy")  # forms that are whole documents: without an end found, they run on
+
+
 def _match_form(text: NormalisedText, form: Form) -> list[PhraseMatch]:
     found = []
     position = 0
@@ -139,7 +145,7 @@ def _match_form(text: NormalisedText, form: Form) -> list[PhraseMatch]:
                 if tail is not None:
                     last = tail + len(form.tail.split()) - 1
             found.append(PhraseMatch(form, start, last, 1 + len(form.require) + (end is not None),
-                                     open_end=form.name == "text" and end is None))
+                                     open_end=form.name in _DOCUMENTS and end is None))
         position = start + 1
     return found
 

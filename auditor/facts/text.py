@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from auditor.facts.boilerplate import attributions
 from auditor.facts.copyrights import find_copyrights
+from auditor.facts.license_like import reads_as_license
 from auditor.facts.licenses import identify_normalised
 from auditor.facts.normalise import NormalisedText, git_lines
 from auditor.facts.phrases import markers_in
@@ -64,7 +65,9 @@ def text_facts(blob: Blob) -> TextFacts:
     if isinstance(text, TextFacts):
         return text
     facts, normalised = _analyse(text)
-    return replace(facts, markers=markers_in(normalised))
+    # Only a text nothing identified can be an unrecognised license.
+    license_like = not facts.licenses and reads_as_license(text, normalised)
+    return replace(facts, markers=markers_in(normalised), license_like=license_like)
 
 
 HEADER_LINES = 60  # a copyright and license header sits at the top of a source file

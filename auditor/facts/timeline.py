@@ -26,6 +26,7 @@ from auditor.facts.copyrights import holder_identity
 from auditor.facts.license_ids import hf_licenses
 from auditor.facts.paths import CARD, CODE, own_license_file, path_rules
 from auditor.model import (
+    USE_POLICY,
     Card,
     Commit,
     Declaration,
@@ -79,7 +80,9 @@ def items_of(facts: TextFacts, license_file: bool = True) -> Items:
     for match in facts.licenses:
         if not license_file and match.matcher == "rule":
             continue  # a README names licenses in passing ("license: mit" in its front matter)
-        if match.form != "text":  # a notice, reference or use policy: attribution all the same
+        if match.form == USE_POLICY:  # its own item: a policy leaving is not the notice leaving
+            item = Item("policy", match.key, match.name)
+        elif match.form != "text":  # a notice or reference: attribution all the same
             item = Item("notice", match.key, f"{match.name} {match.form}")
         else:
             item = Item("license", match.key, f"{match.name} text")
@@ -221,7 +224,9 @@ class _Walk:
             identity = self._identity(item.kind, item.value, entry, released)
             if item.kind == "text":
                 self.prints[identity] = entry.new.fingerprint
-            kind_name = "license text" if item.kind == "text" else "license document"
+            kind_name = "license document"
+            if item.kind == "text":
+                kind_name = "unrecognised license text" if entry.new.license_like else "license text"
             label = self.labels.setdefault(identity, f"{kind_name} first seen in {change.path}")
             items[Item(item.kind, identity, label)] = where
         return items
