@@ -32,8 +32,10 @@ _NOTICE = re.compile(r"(^|/)notice", re.IGNORECASE)
 
 
 def _license_file(facts: Facts, notice: bool) -> str | None:
-    """The top-most license file at the revision (a NOTICE one when `notice`)."""
-    paths = sorted((lf.path for lf in facts.license_files if not notice or _NOTICE.search(lf.path)),
+    """The top-most license file at the revision (a NOTICE one when `notice`); never one that holds only
+    a use policy, which is no place for a license text or a copyright line."""
+    paths = sorted((lf.path for lf in facts.license_files
+                    if (not notice or _NOTICE.search(lf.path)) and not lf.facts.only_use_policy),
                    key=lambda p: (p.count("/"), p))
     return paths[0] if paths else None
 

@@ -121,6 +121,9 @@ def test_a_shipped_policy_of_the_family_meets_the_use_restrictions(repo):
     assert not findings(doc, "use-restrictions-missing")
     [policy] = [lf for lf in doc["license_files"] if lf["path"] == "USE_POLICY.md"]
     assert [m["form"] for m in policy["licenses"]] == ["use-policy"]
+    # The policy is no license text: the license is still missing, and its fix does not go into the policy.
+    [missing] = findings(doc, "upstream-license-missing")
+    assert missing["location"]["path"] == "README.md"
 
 
 def test_another_versions_policy_is_a_warning_naming_both(repo):
