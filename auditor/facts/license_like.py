@@ -12,10 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from auditor.facts.normalise import NormalisedText, git_lines, phrase
-from auditor.resources import rules_dir
+from auditor.resources import load_rule_file, rules_dir
 
 # YAML front matter (a model card's, a Jekyll page's): metadata, not the document's text.
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
@@ -45,7 +43,7 @@ class _Rules:
 
 @lru_cache(maxsize=1)
 def _rules() -> _Rules:
-    data = yaml.safe_load((rules_dir() / "license_like.yaml").read_text(encoding="utf-8"))
+    data = load_rule_file(rules_dir() / "license_like.yaml")
     return _Rules(
         title_within=int(data["title_within"]),
         title=tuple(phrase(p) for p in data["title"]),
