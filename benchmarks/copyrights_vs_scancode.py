@@ -17,6 +17,11 @@ EXPECTED below, with the reason the auditor differs on purpose, or printed as UN
 
 (pluggy 1.6 and later reject scancode-toolkit 32.5's plugin specs: "did not find any
 'plugincode.location_provider' hooks". The pin lives only in that separate venv.)
+
+Measured 2026-12-02 on the shared 2-core machine, 173 texts, scancode-toolkit 32.5.0: statements
+104 agree, 8 auditor-only, 8 ScanCode-only, 0 unexpected (before this script's fixes: 94 agree,
+20 unexpected); 0.016 s against 10.2 s (+ 0.3 s import). One 20 KB line with the SD 3.5 notice:
+0.002 s against 11.8 s.
 """
 
 from __future__ import annotations

@@ -67,6 +67,12 @@ def test_statements_are_kept_whole(line, statement):
      "Copyright (c) 2023 Example Labs, John Doe and Jane Roe"),
     ("Copyright (c) 2015-2019\nThe Foo Authors\n\nLicensed under the Apache License",
      "Copyright (c) 2015-2019 The Foo Authors"),
+    ("Copyright (c) Meta Platforms, Inc. and\nits affiliates.\n",
+     "Copyright (c) Meta Platforms, Inc. and its affiliates"),
+    ("Copyright (c) 2023 Example Labs,\nand contributors\n", "Copyright (c) 2023 Example Labs, and contributors"),
+    # after a comma the next line must read as a name: a license sentence is not one
+    ("Copyright (c) 2023 Example Labs,\nLicensed under the MIT License.\n", "Copyright (c) 2023 Example Labs"),
+    ("Copyright (c) 2023 Example Labs,\nAll rights reserved.\n", "Copyright (c) 2023 Example Labs"),
     # nothing to carry on with: the dangling "and" goes, the next sentence is not a holder
     ("Copyright (c) 2023 Example Labs and\n\nPermission is hereby granted", "Copyright (c) 2023 Example Labs"),
     ("Copyright (c) 2023 Example Labs and contributors.\nPermission is hereby granted",

@@ -57,8 +57,9 @@ _PORTIONS = re.compile(r"\b(?:portions|parts)\s+$", re.IGNORECASE)
 # "Copyright 2022 EleutherAI and" / "the HuggingFace Inc. team".
 _DANGLING = re.compile(r"(?:\s(?:and|&|by)|,)$", re.IGNORECASE)
 _MAX_CONTINUATION_WORDS = 10
-# A statement with no holder yet ("Copyright (c) 2015-2019") takes the next line only if it reads as a
-# name: every word capitalised or one of these ("The Foo Authors", not "Permission is granted").
+# A statement with no holder yet ("Copyright (c) 2015-2019"), or one that ends in a comma, takes the
+# next line only if it reads as a name: every word capitalised or one of these ("The Foo Authors",
+# not "Permission is granted"), or after a comma an "and ..." ("Example Labs," / "and contributors").
 _NAME_CONNECTORS = frozenset(("and", "&", "of", "the", "de", "van", "von", "der", "du", "la", "da"))
 # What in a statement is not its holder: e-mail and web addresses, and a clause on where the holders
 # are listed ("the respective contributors, as shown by the AUTHORS file").
@@ -199,7 +200,7 @@ def _holder(statement: str) -> str:
     return _balanced(holder.strip(" ,;:"))
 
 
-def _continuation(lines: list[str], index: int, name_only: bool) -> str | None:
+def _continuation(lines: list[str], index: int, name_only: bool, after_comma: bool) -> str | None:
     """The part of line `index` that carries on a statement left open on the line before it."""
     if index >= len(lines):
         return None
@@ -211,7 +212,7 @@ def _continuation(lines: list[str], index: int, name_only: bool) -> str | None:
     if not 1 <= len(words) <= _MAX_CONTINUATION_WORDS:
         return None
     if name_only and not all(w[:1].isupper() or not w[:1].isalpha() or w.lower() in _NAME_CONNECTORS
-                             for w in words):
+                             for w in words) and not (after_comma and words[0].lower() in ("and", "&")):
         return None
     return part
 
@@ -238,9 +239,11 @@ def find_copyrights(text: str) -> list[Copyright]:
             holder = _holder(statement)
             tail = line.text[-6:]
             if to_line_end and (_DANGLING.search(tail) or not holder):
-                following = _continuation(lines, number, name_only=not holder)
+                after_comma = tail.endswith(",")
+                following = _continuation(lines, number, name_only=not holder or after_comma,
+                                          after_comma=after_comma)
                 if following is not None:
-                    statement = f"{statement}{',' if tail.endswith(',') else ''} {following}"
+                    statement = f"{statement}{',' if after_comma else ''} {following}"
                     holder = _holder(statement)
             statement = _DANGLING.sub("", statement).rstrip()
             holder = _DANGLING.sub("", holder).rstrip()
