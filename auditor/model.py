@@ -563,10 +563,14 @@ class RuleInfo:
     applies_to: str = "any"  # any | model: card metadata rules run on model repos only
 
     def finding(self, message: str, subject: str, evidence: tuple[Evidence, ...] = (),
-                severity: str | None = None, clause: str | None = None, remediation: str | None = None) -> Finding:
+                severity: str | None = None, clause: str | None = None, remediation: str | None = None,
+                references: tuple[str, ...] | None = None) -> Finding:
         """`clause`: the license clause this finding rests on, listed before the rule's references.
+        `references`: the clauses of the license actually involved, instead of the rule's examples.
         `remediation`: what to do for this finding in particular, instead of the rule's general advice."""
-        references = (clause, *self.references) if clause else self.references
+        if references is None:
+            references = self.references
+        references = (clause, *references) if clause else references
         return Finding(rule=self.id, severity=severity or self.severity, message=message, subject=subject,
                        evidence=evidence, remediation=remediation or self.remediation, references=references)
 

@@ -202,3 +202,12 @@ def test_copyright_lines_quoted_elsewhere_in_the_readme_are_not_tracked(repo):
     repo.commit("Add", "2025-01-01 10:00:00", {"LICENSE": MIT_TEXT, "README.md": sample})
     repo.commit("Shorter usage", "2025-01-02 10:00:00", {"README.md": card()})
     assert not findings(scan(repo.path), "license-removed")
+
+
+def test_a_removed_copyright_line_cites_its_files_license_in_json_too(repo):
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    repo.commit("Edit", "2025-02-01 10:00:00", {"LICENSE": MIT_TEXT.replace("Copyright (c) 2023 DeepSeek", "")})
+    [removed] = findings(scan(repo.path), "license-removed")
+    assert removed["references"] == ["MIT: 'The above copyright notice ... shall be included in all copies'"]
+    assert "MIT License asks that its copyright notices are retained" in removed["remediation"]
+    assert "Apache" not in removed["remediation"]

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from auditor.facts.license_ids import scancode_name, spdx_for_key
+from auditor.facts.phrases import LicenseInfo, defined_licenses
 from auditor.model import Evidence, Facts, Finding, Gap, RuleInfo, Sighting
+
+# What each kind of removed item breaks, by obligation kind (rules/obligations.yaml): a license text
+# is owed as a copy, a notice as the notice, a copyright line as a retained notice.
+_OWED = {"license": ("include-license",), "notice": ("notice-string", "propagate-notice"),
+         "copyright": ("retain-copyright", "notice-string")}
+# How a remediation names what an obligation asks for.
+_ASKS = {"include-license": "a copy of its text travels with every copy of the model",
+         "retain-copyright": "its copyright notices are retained",
+         "notice-string": "its attribution notice sits in a Notice file",
+         "propagate-notice": "the contents of the upstream NOTICE file are passed on"}
 
 
 def format_duration(seconds: int) -> str:
@@ -30,9 +43,12 @@ def _evidence(sighting: Sighting, excerpt: str | None = None) -> Evidence:
                     line=sighting.line, excerpt=excerpt if excerpt is not None else sighting.excerpt)
 
 
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _labels(gaps: list[Gap]) -> str:
-    labels = [g.item.label for g in gaps]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return _join([g.item.label for g in gaps])
 
 
 def history_incomplete(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
@@ -97,6 +113,66 @@ def _replacements(rule: RuleInfo, group: list[Gap]) -> Iterator[Finding]:
             subject=removed.path, evidence=tuple(evidence), severity="info")
 
 
+def _licenses_of(facts: Facts, gap: Gap) -> list[str]:
+    """The license keys a removed item was owed under: its own for a license text or notice; for a
+    copyright line, the licenses of the file version it left."""
+    if gap.item.kind in ("license", "notice"):
+        return [gap.item.value]
+    if gap.item.kind != "copyright":
+        return []
+    by_spdx = {spdx_for_key(key): key for key in defined_licenses()}
+    before = next((e.licenses_before for e in facts.timeline
+                   if e.commit.sha == gap.removed.commit.sha and e.path == gap.removed.path), ())
+    return [by_spdx[spdx] for spdx in before if spdx in by_spdx]
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What the removed items' own licenses say about them: clauses, and who asks for what."""
+
+    clauses: tuple[str, ...]
+    asks: tuple[str, ...]  # "the Llama 3.1 Community License Agreement asks that ..." sentences
+    unknown: tuple[str, ...]  # license names without obligations on file
+
+
+def _terms(facts: Facts, group: list[Gap]) -> _Terms:
+    licenses = defined_licenses()
+    owed: dict[str, set[int]] = {}  # license key -> indexes of the obligations the removal breaks
+    unknown: dict[str, None] = {}
+    for gap in group:
+        for key in _licenses_of(facts, gap):
+            info: LicenseInfo | None = licenses.get(key)
+            if info is None or not info.obligations:
+                unknown[scancode_name(key) if info is None else info.name] = None
+                continue
+            # The first kind the license has is what this item is owed as.
+            index = next((i for kind in _OWED[gap.item.kind] for i, o in enumerate(info.obligations)
+                          if o.kind == kind), None)
+            if index is not None:
+                owed.setdefault(key, set()).add(index)
+    clauses, asks = [], []
+    for key, indexes in owed.items():
+        info = licenses[key]
+        wants = []
+        for obligation in (info.obligations[i] for i in sorted(indexes)):  # in the license's own order
+            clauses.append(obligation.clause)
+            section = obligation.clause.split(":")[0]
+            wants.append(_ASKS[obligation.kind] + (f" ({section})" if " " in section else ""))
+        asks.append(f"The {info.name} asks that {' and that '.join(wants)}.")
+    return _Terms(tuple(clauses), tuple(asks), tuple(unknown))
+
+
+def _remediation(terms: _Terms, restore: str) -> str:
+    parts = [restore, *terms.asks]
+    if terms.unknown:
+        parts.append(f"The tool has no obligations on file for the {_join(list(terms.unknown))}: read its own "
+                     "terms on what copies must carry.")
+    elif not terms.asks:
+        parts.append("Read what was removed (the evidence gives the commit and file): a license text or notice "
+                     "usually has to travel with every copy.")
+    return " ".join(parts)
+
+
 def license_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     deleted = {(e.commit.sha, e.path) for e in facts.timeline if e.change == "deleted"}
     for group in _group(facts.gaps, lambda g: (g.removed.commit.sha, g.removed.path)):
@@ -126,12 +202,18 @@ def license_removed(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         else:
             back = sorted({g.restored.commit.sha[:12] for g in group if g.restored})
             status = f"restored later (in {', '.join(back)})"
+        terms = _terms(facts, group)
+        if absent:
+            restore = (f"Restore the {_labels(absent)} (`git show {_short(commit.sha)}^:{removed.path}` prints "
+                       "the version before the removal).")
+        else:
+            restore = "Keep the restored text where it is now; the late-restoration finding covers the gap."
         yield rule.finding(
             f"{removed.path} was {how} in {_short(commit.sha)} ({commit.date}, \"{commit.title}\"), "
             f"removing the {_labels(group)} from the repository; {status}.{check}",
             subject=removed.path,
             evidence=tuple(_removal_evidence(g, was_deleted) for g in group),
-            severity=severity,
+            severity=severity, references=terms.clauses, remediation=_remediation(terms, restore),
         )
 
 
@@ -162,11 +244,15 @@ def attribution_restored_late(facts: Facts, rule: RuleInfo) -> Iterator[Finding]
                      excerpt=f"modeling code changed during the gap: {', '.join(u.paths)}")
             for u in code
         ]
+        terms = _terms(facts, group)
         yield rule.finding(
             f"The {_labels(group)} removed from {removed.path} in {_short(removed.commit.sha)} "
             f"({removed.commit.date}) came back in {restored.path} in {_short(restored.commit.sha)} "
             f"({restored.commit.date}, \"{restored.commit.title}\"): absent for {window} across "
             f"{first.commits_in_gap} commit{'s' if first.commits_in_gap != 1 else ''}{published}.",
             subject=removed.path,
-            evidence=tuple(evidence),
+            evidence=tuple(evidence), references=terms.clauses,
+            remediation=_remediation(terms, (
+                "Keep the restored text. If revisions inside the window are still downloadable (tags, branches, "
+                "pinned commits), publish a notice that they carry the same license, or remove them.")),
         )
