@@ -45,7 +45,7 @@ def _removed(repo, text: str) -> BeautifulSoup:
 def test_a_removed_llama_text_cites_llama_clauses_and_remedies_llama(repo):
     [removed] = cards(_removed(repo, LLAMA_31), "license-removed")
     clause, fix = labelled(removed, "Clause"), labelled(removed, "Remediation")
-    assert "Llama 3.1 1.b.i" in clause
+    assert "Llama 3.1 §1.b.i" in clause
     assert "Llama 3.1 Community License Agreement" in fix and "1.b.i" in fix
     for other in ("MIT", "Apache"):
         assert other not in clause and other not in fix
@@ -54,7 +54,7 @@ def test_a_removed_llama_text_cites_llama_clauses_and_remedies_llama(repo):
 def test_a_removed_apache_text_cites_apache_clauses(repo):
     [removed] = cards(_removed(repo, reference_text("apache-2.0")), "license-removed")
     clause, fix = labelled(removed, "Clause"), labelled(removed, "Remediation")
-    assert "Apache-2.0 4(a)" in clause and "Apache License 2.0" in fix
+    assert "Apache-2.0 §4(a)" in clause and "Apache License 2.0" in fix
     assert "MIT" not in clause and "MIT" not in fix
 
 
