@@ -42,6 +42,8 @@ class LicenseMatch:
     # the attribution notice it requires; reference: a mere mention (a tag, an id, a URL);
     # use-policy: the acceptable/prohibited use policy that belongs to license `key`'s family
     form: str = "text"
+    # The first lines of the match as the file has them, from start_line on: what a report quotes.
+    excerpt: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,11 +165,15 @@ class Card:
 
 @dataclass(frozen=True)
 class Evidence:
+    """Where a finding's fact was read. With a `line`, `excerpt` is the file's own text from that line
+    on (lines split at "\n" only, as git numbers them); without one, it says what was found there."""
+
     commit: str | None = None
     date: str | None = None
     path: str | None = None
     line: int | None = None
     excerpt: str | None = None
+    note: str | None = None  # where the excerpt was read, when not at `commit` itself (a deleted file)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -176,6 +182,7 @@ class Evidence:
             "path": self.path,
             "line": self.line,
             "excerpt": self.excerpt,
+            "note": self.note,
         }
 
 

@@ -30,7 +30,7 @@ def test_json_is_byte_identical_across_runs_and_has_the_schema(tmp_path):
     finding = doc["findings"][0]
     assert list(finding) == ["rule", "severity", "message", "subject", "evidence", "remediation", "references",
                              "waiver", "location"]
-    assert list(finding["evidence"][0]) == ["commit", "date", "path", "line", "excerpt"]
+    assert list(finding["evidence"][0]) == ["commit", "date", "path", "line", "excerpt", "note"]
 
 
 def test_fail_on_sets_the_exit_code(tmp_path):

@@ -100,7 +100,7 @@ def test_removal_made_good_later_gives_the_window_the_uploads_inside_and_each_ev
     assert by_commit[weights]["path"] == "model.safetensors" and by_commit[code]["path"] == "modeling_acme.py"
     # The deleted file's line is in the parent commit, and the evidence says so.
     removal = [e for e in late["evidence"] if e["commit"] == gone]
-    assert removal and all(e["path"] == "LICENSE" and e["line"] and f"{gone[:12]}^ (the parent commit" in e["excerpt"]
+    assert removal and all(e["path"] == "LICENSE" and e["line"] and f"{gone[:12]}^, the parent commit" in e["note"]
                            for e in removal)
     assert by_commit[back]["path"] == "NOTICE"
     for event in doc["timeline"]:

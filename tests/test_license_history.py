@@ -246,7 +246,8 @@ def test_a_past_license_file_the_upstream_does_not_allow_points_at_the_parent_wh
     assert "LICENSE held the Apache License 2.0" in past["message"]
     assert f"1 weight upload fell inside it ({first[:12]})" in past["message"]  # uploaded with the wrong text
     end = past["evidence"][1]
-    assert end["commit"] == gone and end["path"] == "LICENSE" and "parent commit" in end["excerpt"]
+    assert end["commit"] == gone and end["path"] == "LICENSE" and "parent commit" in end["note"]
+    assert "Apache License" in end["excerpt"] and "no longer declared" in end["note"]
 
 
 def test_a_permissive_upstream_allows_any_past_terms(repo):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from auditor.facts.license_ids import scancode_name, spdx_for_key
+from auditor.facts.license_ids import spdx_for_key
+from auditor.facts.licenses import license_name
 from auditor.facts.phrases import LicenseInfo, defined_licenses
 from auditor.model import Evidence, Facts, Finding, Gap, RuleInfo, Sighting
 
@@ -77,19 +78,17 @@ def _group(gaps: tuple[Gap, ...], key) -> list[list[Gap]]:
     return list(groups.values())
 
 
-def parent_note(path: str, sha: str) -> str:
-    """Where a deleted file's line is: the file is gone at the commit itself, so in its parent."""
-    return f"{path} at {_short(sha)}^ (the parent commit; deleted in this one)"
+def parent_note(sha: str) -> str:
+    """Where a deleted file's excerpt was read (Evidence.note): the file is gone at the commit itself,
+    so in its parent."""
+    return f"as of {_short(sha)}^, the parent commit (deleted in this one)"
 
 
 def _removal_evidence(gap: Gap, deleted: bool) -> Evidence:
     evidence = _evidence(gap.removed)
     if not deleted:
         return evidence
-    where = parent_note(gap.removed.path, gap.removed.commit.sha)
-    excerpt = f"{evidence.excerpt} - {where}" if evidence.excerpt else where
-    return Evidence(commit=evidence.commit, date=evidence.date, path=evidence.path, line=evidence.line,
-                    excerpt=excerpt)
+    return replace(evidence, note=parent_note(gap.removed.commit.sha))
 
 
 def _nested(path: str) -> bool:
@@ -143,7 +142,7 @@ def _terms(facts: Facts, group: list[Gap]) -> _Terms:
         for key in _licenses_of(facts, gap):
             info: LicenseInfo | None = licenses.get(key)
             if info is None or not info.obligations:
-                unknown[scancode_name(key) if info is None else info.name] = None
+                unknown[license_name(key)] = None
                 continue
             # The first kind the license has is what this item is owed as.
             index = next((i for kind in _OWED[gap.item.kind] for i, o in enumerate(info.obligations)

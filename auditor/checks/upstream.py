@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 
 from auditor.checks.history import format_duration, parent_note
-from auditor.facts.card import model_name
+from auditor.facts.card import field_line, model_name
 from auditor.facts.license_ids import hf_licenses, license_statements, scancode_category, spdx_for_key
 from auditor.facts.normalise import NormalisedText, phrase
 from auditor.facts.paths import own_license_file
@@ -29,15 +30,20 @@ def _has_text(facts: Facts, key: str) -> bool:
     return any(m.key == key and m.form == "text" for _p, f in _texts(facts) for m in f.licenses)
 
 
-def _evidence(facts: Facts, upstream: Upstream) -> tuple[Evidence, ...]:
-    return tuple(Evidence(commit=facts.target.revision, path=e.path, excerpt=f"lineage {e.source}: {e.detail}")
-                 for e, _w in upstream.candidate.evidence[:4])
+def _searched(facts: Facts, what: str, paths: list[str] | None = None) -> tuple[Evidence, ...]:
+    """What a missing-obligation finding rests on: each file of the revision that was searched for
+    `what` without finding it. Why the upstream binds is the lineage's to show, once, not each finding's."""
+    revision = facts.target.revision
+    paths = [p for p, _f in _texts(facts)] if paths is None else paths
+    if not paths:
+        return (Evidence(commit=revision, excerpt=f"no license file, NOTICE or README to search for {what}"),)
+    return tuple(Evidence(commit=revision, path=path, excerpt=f"searched for {what}: not found") for path in paths)
 
 
 def _finding(rule: RuleInfo, facts: Facts, upstream: Upstream, message: str, clause: str,
-             severity: str | None = None, remediation: str | None = None) -> Finding:
-    return rule.finding(message, subject=upstream.label, evidence=_evidence(facts, upstream), clause=clause,
-                        severity=severity, remediation=remediation)
+             evidence: tuple[Evidence, ...], severity: str | None = None, remediation: str | None = None) -> Finding:
+    return rule.finding(message, subject=upstream.label, evidence=evidence, clause=clause, severity=severity,
+                        remediation=remediation)
 
 
 def _lines(text: str, start: int, end: int) -> str:
@@ -66,7 +72,7 @@ def upstream_license_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         yield _finding(rule, facts, upstream,
                        f"{upstream.label} is under the {upstream.license.name}, which requires a copy of its text "
                        f"with the model; no license file, NOTICE or license folder carries it.{where}",
-                       obligation.clause)
+                       obligation.clause, _searched(facts, f"the {upstream.license.name} text"))
     for alternatives in resolve(facts).open_questions:
         options = "; ".join(f"{c.upstream} ({spdx_for_key(c.license)})" for c in alternatives)
         yield rule.finding(
@@ -106,7 +112,9 @@ def upstream_copyright_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding
                                      "made from came with the line."), _thinner(rule)
             yield rule.finding(
                 message, severity=severity,
-                subject=upstream.label, evidence=_evidence(facts, upstream), clause=obligation.clause,
+                subject=upstream.label, clause=obligation.clause,
+                evidence=_searched(facts, f"the copyright line \"{line}\""
+                                          + (f" or one naming {holder}" if holder else "")),
                 remediation=f"Keep the upstream's copyright line verbatim in LICENSE or NOTICE: \"{line}\" "
                             f"(as {ships.source}). `auditor notice` writes it.")
 
@@ -127,12 +135,13 @@ def upstream_notice_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
                 f"only the README ({facts.card_path}) carries it. Check that a card line meets the license, or copy "
                 "it into a Notice file.", subject=upstream.label, severity=_thinner(rule), clause=obligation.clause,
                 evidence=(Evidence(commit=facts.target.revision, path=facts.card_path, line=in_card.start_line,
-                                   excerpt=_lines(facts.readme_text, in_card.start_line, in_card.end_line)),
-                          *_evidence(facts, upstream)))
+                                   excerpt=in_card.excerpt or _lines(facts.readme_text, in_card.start_line,
+                                                                     in_card.end_line)),))
             continue
         yield _finding(rule, facts, upstream,
                        f"{upstream.label} ({upstream.license.name}) requires a Notice file with: "
-                       f"\"{upstream.license.notice}\"; no file carries it.", obligation.clause)
+                       f"\"{upstream.license.notice}\"; no file carries it.", obligation.clause,
+                       _searched(facts, f"the notice \"{upstream.license.notice}\""))
 
 
 @lru_cache(maxsize=1)
@@ -156,6 +165,15 @@ def _allows(upstream: Upstream, declared_key: str) -> bool:
     return compatible(upstream.license.key, _category(upstream), declared_key)
 
 
+def _card_line(facts: Facts, name: str) -> Evidence | None:
+    """A front matter field's line of the card, quoted."""
+    line = field_line(facts.readme_text, name)
+    if not line:
+        return None
+    return Evidence(commit=facts.target.revision, path=facts.card_path, line=line,
+                    excerpt=facts.readme_text.split("\n")[line - 1].rstrip())
+
+
 def _declared_licenses(facts: Facts) -> Iterator[tuple[str, str, Evidence, str]]:
     """(key, where, evidence, severity) for every license the repo says it is under: the card's id, each
     top-level LICENSE/COPYING file's identified license, and the README's badges and statements."""
@@ -163,13 +181,15 @@ def _declared_licenses(facts: Facts) -> Iterator[tuple[str, str, Evidence, str]]
     card_key = hf_licenses().get((facts.card.license or "").lower())
     if card_key:
         yield (card_key, f"The card declares {facts.card.license} ({spdx_for_key(card_key)})",
-               Evidence(commit=revision, path=facts.card_path, excerpt=f"license: {facts.card.license}"), "error")
+               _card_line(facts, "license") or Evidence(commit=revision, path=facts.card_path,
+                                                        excerpt=f"license: {facts.card.license}"), "error")
     for lf in facts.license_files:
         if not own_license_file(lf.path):
             continue
         for match in {m.key: m for m in lf.facts.licenses if m.form == "text"}.values():
             yield (match.key, f"{lf.path} holds the {match.name} ({spdx_for_key(match.key)})",
-                   Evidence(commit=revision, path=lf.path, line=match.start_line, excerpt=match.name), "error")
+                   Evidence(commit=revision, path=lf.path, line=match.start_line,
+                            excerpt=match.excerpt or match.name), "error")
     # A README statement is thinner evidence (it may speak of code, or of someone else's model).
     for key, line, excerpt in license_statements(facts.readme_text):
         yield (key, f"The README says \"{excerpt}\" ({spdx_for_key(key)})",
@@ -186,7 +206,7 @@ def declared_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]
             yield rule.finding(
                 f"{where}, but the model derives from {upstream.label}, which is under the {upstream.license.name} "
                 f"({_category(upstream)}): a derivative must stay under its terms.",
-                subject=upstream.label, evidence=(evidence, *_evidence(facts, upstream)),
+                subject=upstream.label, evidence=(evidence,),
                 severity=severity if rule.severity == "error" else rule.severity, clause=_clause(upstream))
 
 
@@ -222,16 +242,16 @@ def past_license_conflict(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
                          if uploads else " No weights were uploaded inside it, but every revision in it was "
                                          "published under those terms.")
             end_evidence = Evidence(commit=end.commit.sha, date=end.commit.date, path=end.path, line=end.line,
-                                    excerpt=f"{end.excerpt} - no longer declared from here")
+                                    excerpt=end.excerpt, note="no longer declared from here")
             if (end.commit.sha, end.path) in deleted:
-                end_evidence = replace(end_evidence, excerpt=f"{end.excerpt} - {parent_note(end.path, end.commit.sha)}")
+                end_evidence = replace(end_evidence, note=f"no longer declared from here: "
+                                                          f"{parent_note(end.commit.sha)}")
             evidence = [
                 Evidence(commit=start.commit.sha, date=start.commit.date, path=start.path, line=start.line,
-                         excerpt=f"{start.excerpt} - declared from here"),
+                         excerpt=start.excerpt, note="declared from here"),
                 end_evidence,
                 *(Evidence(commit=u.commit.sha, date=u.commit.date, path=u.paths[0],
                            excerpt=f"weights uploaded inside the window: {', '.join(u.paths)}") for u in uploads),
-                *_evidence(facts, upstream),
             ]
             yield rule.finding(
                 f"From {_short(start.commit.sha)} ({start.commit.date}) to {_short(end.commit.sha)} "
@@ -246,6 +266,19 @@ def _short(sha: str) -> str:
     return sha[:12]
 
 
+def _named(facts: Facts, name: str) -> Evidence:
+    """Where the model's name was read: the card's model_name, the README heading, or the repo's name."""
+    revision = facts.target.revision
+    if facts.card.model_name:
+        return _card_line(facts, "model_name") or Evidence(commit=revision, path=facts.card_path,
+                                                           excerpt=f"model_name: {name}")
+    heading = re.compile(r"^#\s+" + re.escape(name) + r"\s*$")
+    for number, line in enumerate(facts.readme_text.split("\n"), start=1):  # git's line numbering
+        if heading.match(line):
+            return Evidence(commit=revision, path=facts.card_path, line=number, excerpt=line.rstrip())
+    return Evidence(commit=revision, excerpt=f"no model_name and no README heading: the repository's name, {name}")
+
+
 def naming_requirement(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     name = model_name(facts)
     readme_markers = facts.readme_facts.markers if facts.readme_facts else frozenset()
@@ -253,13 +286,14 @@ def naming_requirement(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         if obligation.prefix and not name.lower().startswith(obligation.prefix.lower()):
             yield _finding(rule, facts, upstream,
                            f"The model name \"{name}\" must begin with \"{obligation.prefix}\" ({upstream.label}, "
-                           f"{upstream.license.name}).", obligation.clause)
+                           f"{upstream.license.name}).", obligation.clause, (_named(facts, name),))
     for upstream, obligation in _upstreams(facts, "attribution"):
         attribution = upstream.license.attribution
         if attribution and phrase(attribution) not in readme_markers:
             yield _finding(rule, facts, upstream,
                            f"The README does not display \"{attribution}\", which the {upstream.license.name} "
-                           f"requires of derivatives of {upstream.label}.", obligation.clause)
+                           f"requires of derivatives of {upstream.label}.", obligation.clause,
+                           _searched(facts, f"\"{attribution}\"", [facts.card_path] if facts.card_path else []))
 
 
 def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
@@ -297,9 +331,10 @@ def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
                 subject=upstream.label, severity=_thinner(rule),
                 clause=obligation.clause,
                 evidence=(Evidence(commit=facts.target.revision, path=path, line=other.start_line,
-                                   excerpt=other.name), *_evidence(facts, upstream)),
+                                   excerpt=other.excerpt or other.name),),
                 remediation=fix)
             continue
+        searched = _searched(facts, f"a reference to the {policy}{where}")
         if hf_licenses().get((facts.card.license or "").lower()) == upstream.license.key:
             # The card puts the model under the upstream's own terms, which carry (or incorporate by
             # reference) the restrictions: they are referenced, if only through the license id.
@@ -307,12 +342,13 @@ def use_restrictions_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
                            f"{upstream.label} ({upstream.license.name}) restricts how the model may be used; the card "
                            f"declares license: {facts.card.license}, whose terms carry the restrictions{where}, but no "
                            "file here includes or names them. Check that the license id passes them on, or add "
-                           "them (with the license text) to the repo.", obligation.clause, _thinner(rule), fix)
+                           "them (with the license text) to the repo.", obligation.clause, searched, _thinner(rule),
+                           fix)
             continue
         yield _finding(rule, facts, upstream,
                        f"{upstream.label} ({upstream.license.name}) restricts how the model may be used; the "
                        f"restrictions{where} are neither included nor referenced in the license files or the card.",
-                       obligation.clause, remediation=fix)
+                       obligation.clause, searched, remediation=fix)
 
 
 def license_file_mismatch(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
@@ -333,5 +369,5 @@ def license_file_mismatch(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
             f"{lf.path} holds {found}, but the card declares {facts.card.license} ({declared_name}).",
             subject=lf.path,
             evidence=(Evidence(commit=facts.target.revision, path=lf.path, line=first.start_line,
-                               excerpt=first.name),),
+                               excerpt=first.excerpt or first.name),),
         )

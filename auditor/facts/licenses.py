@@ -40,14 +40,15 @@ class Identified:
     closest: LicenseMatch | None  # best candidate below CONFIDENT, where nothing else covers it
 
 
-def _name(key: str) -> str:
+def license_name(key: str) -> str:
+    """How a reader names a license: the rules' own name, else its SPDX id."""
     info = defined_licenses().get(key)
     return info.name if info else scancode_name(key)
 
 
 def _match(key: str, name: str | None, score: float, text: NormalisedText, first: int, last: int,
            matcher: str, form: str = "text") -> LicenseMatch:
-    return LicenseMatch(key=key, spdx=spdx_for_key(key), hf=hf_id_for_key(key), name=name or _name(key),
+    return LicenseMatch(key=key, spdx=spdx_for_key(key), hf=hf_id_for_key(key), name=name or license_name(key),
                         score=score, start_line=text.lines[first], end_line=text.lines[last], matcher=matcher,
                         form=form)
 

@@ -35,6 +35,19 @@ def _readable(blob: Blob) -> str | TextFacts:
     return TextFacts(unreadable="binary file") if text is None else text
 
 
+EXCERPT_LINES = 3
+EXCERPT_WIDTH = 160
+
+
+def excerpt(lines: list[str], start: int) -> str:
+    """Up to EXCERPT_LINES lines from line `start` (1-based), each cut at EXCERPT_WIDTH characters,
+    trailing blank lines dropped: enough of a text for a reader to recognise it."""
+    cut = [line.rstrip()[:EXCERPT_WIDTH] for line in lines[max(start - 1, 0):start - 1 + EXCERPT_LINES]]
+    while cut and not cut[-1]:
+        cut.pop()
+    return "\n".join(cut)
+
+
 _SHINGLE = 4
 _SAMPLE = 4  # keep one shingle hash in four: enough to compare texts, small to cache
 
@@ -54,8 +67,10 @@ def _analyse(text: str) -> tuple[TextFacts, NormalisedText]:
     skip = frozenset(c.line for c in copyrights)
     digest = normalised.digest(skip)
     identified = identify_normalised(normalised, digest)
-    facts = TextFacts(licenses=identified.licenses, closest=identified.closest,
-                      copyrights=attributions(copyrights, identified.licenses, git_lines(text)),
+    lines = git_lines(text)
+    licenses = tuple(replace(m, excerpt=excerpt(lines, m.start_line)) for m in identified.licenses)
+    facts = TextFacts(licenses=licenses, closest=identified.closest,
+                      copyrights=attributions(copyrights, licenses, lines),
                       digest=digest, fingerprint=fingerprint(normalised, skip))
     return facts, normalised
 

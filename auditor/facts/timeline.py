@@ -86,7 +86,7 @@ def items_of(facts: TextFacts, license_file: bool = True) -> Items:
             item = Item("notice", match.key, f"{match.name} {match.form}")
         else:
             item = Item("license", match.key, f"{match.name} text")
-        items.setdefault(item, (match.start_line, f"{match.name} (lines {match.start_line}-{match.end_line})"))
+        items.setdefault(item, (match.start_line, match.excerpt or None))
     spans = [(m.start_line - 5, m.end_line) for m in facts.licenses]
     for copyright in facts.copyrights:
         if not license_file and not any(lo <= copyright.line <= hi for lo, hi in spans):

@@ -21,12 +21,13 @@ from auditor.cachefiles import user_cache_dir, write_atomically
 from auditor.model import Commit, Copyright, LicenseMatch, TextFacts
 from auditor.sources.base import Change, History, RelevantCommit
 
-FORMAT = 2
+FORMAT = 3
 # The fields this module writes. When a dataclass gains one, the cache turns itself off instead of
 # handing back facts without it (and a test says so).
 _FIELDS = {
     TextFacts: ("licenses", "copyrights", "unreadable", "digest", "markers", "fingerprint", "closest", "license_like"),
-    LicenseMatch: ("key", "spdx", "hf", "name", "score", "start_line", "end_line", "matcher", "form"),
+    LicenseMatch: ("key", "spdx", "hf", "name", "score", "start_line", "end_line", "matcher", "form",
+                   "excerpt"),
     Copyright: ("statement", "holders", "years", "line"),
     Change: ("path", "kind", "status", "old_mode", "new_mode", "old_blob", "new_blob"),
     Commit: ("sha", "date", "timestamp", "author", "title"),
@@ -152,16 +153,16 @@ def _relevant(value: dict[str, Any]) -> RelevantCommit:
 
 
 def _match_list(m: LicenseMatch) -> list[Any]:
-    return [m.key, m.spdx, m.hf, m.name, m.score, m.start_line, m.end_line, m.matcher, m.form]
+    return [m.key, m.spdx, m.hf, m.name, m.score, m.start_line, m.end_line, m.matcher, m.form, m.excerpt]
 
 
 def _match(entry: list[Any]) -> LicenseMatch:
-    key, spdx, hf, name, score, start, end, matcher, form = entry
+    key, spdx, hf, name, score, start, end, matcher, form, excerpt = entry
     if not isinstance(score, (int, float)) or isinstance(score, bool):
         raise TypeError("score")
     return LicenseMatch(key=_str(key), spdx=_str(spdx), hf=None if hf is None else _str(hf), name=_str(name),
                         score=float(score), start_line=_int(start), end_line=_int(end), matcher=_str(matcher),
-                        form=_str(form))
+                        form=_str(form), excerpt=_str(excerpt))
 
 
 def _facts_dict(facts: TextFacts) -> dict[str, Any]:
