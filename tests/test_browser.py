@@ -86,6 +86,11 @@ def test_demo_report_fits_desktop_phone_and_paper(browser, tmp_path):
         page.screenshot(path=str(ARTIFACTS / f"demo-report-{width}px.png"), full_page=True)
         assert _overflow(page) <= 0, width
         _assert_window_shows(page, "exposed 1 day 4 h", width)
+        # Evidence tables and their quoted lines wrap inside their cards.
+        spill = page.evaluate("""[...document.querySelectorAll('table.evidence')].map(table => {
+            const card = table.closest('article').getBoundingClientRect();
+            return table.getBoundingClientRect().right - card.right; })""")
+        assert spill and max(spill) <= 0, (width, spill)
         page.close()
     page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
     page.goto(report.as_uri())

@@ -182,9 +182,10 @@ def test_html_shows_datasets_beside_upstreams(repo):
         "README.md": model_card("apache-2.0", ["tatsu-lab/alpaca", "acme/<script>"],
                                 extra="base_model: mistralai/Mistral-7B-v0.1\n")})
     html = render("html", audit(str(repo.path)))
-    svg = html[html.index("<svg role=\"img\" aria-label=\"Lineage diagram\""):]
-    svg = svg[:svg.index("</svg>")]
-    assert "mistralai/Mistral-7B-v0.1" in svg and "dataset tatsu-lab/alpaca" in svg and 'stroke-dasharray="6 4"' in svg
+    lineage = html[html.index('<section id="lineage">'):]
+    lineage = lineage[:lineage.index("</section>")]
+    assert "mistralai/Mistral-7B-v0.1" in lineage and "tatsu-lab/alpaca" in lineage
+    assert 'class="node dataset' in lineage  # drawn dashed, beside the upstreams
     table = html[html.index('<h3 id="datasets">'):]
     assert "CC-BY-NC-4.0" in table and "OpenAI text-davinci-003: OpenAI Terms of Use" in table
     assert "acme/&lt;script&gt;" in table  # repo strings escaped
