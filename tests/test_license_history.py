@@ -147,7 +147,10 @@ def test_deleted_file_evidence_points_at_the_parent_commit(repo):
     doc = scan(repo.path)
     [removed] = findings(doc, "license-removed")
     assert removed["severity"] == "error"
-    assert all(e["commit"] == gone and f"{gone[:12]}^ (the parent commit" in e["excerpt"] for e in removed["evidence"])
+    assert all(e["commit"] == gone and f"{gone[:12]}^, the parent commit" in e["note"] for e in removed["evidence"])
+    # The excerpt is the removed text itself, as the parent commit had it.
+    assert [e["excerpt"].split("\n")[0] for e in removed["evidence"]] == [
+        "Copyright (c) 2023 DeepSeek", "Permission is hereby granted, free of charge, to any person obtaining a copy"]
     [event] = [e for e in doc["timeline"] if e["commit"] == gone]
     assert (event["event"], event["change"], event["author"]) == ("removed", "deleted", "Demo Author")
 
