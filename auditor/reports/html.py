@@ -132,7 +132,7 @@ class LineageNode:
 def _license_ids(ref: dict[str, Any] | None) -> str:
     if not ref:
         return ""
-    parts = [ref["spdx"]] + ([f"ScanCode {ref['key']}"] if ref["key"] not in ref["spdx"] else [])
+    parts = [ref["spdx"]] + ([f"ScanCode {ref['key']}"] if ref["key"].lower() not in ref["spdx"].lower() else [])
     return " · ".join(parts + ([f"Hub {ref['hf']}"] if ref.get("hf") else []))
 
 
