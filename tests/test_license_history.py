@@ -231,7 +231,7 @@ def test_apache_on_a_gemma_adapter_for_months_is_a_past_conflict_with_its_window
     assert f"1 weight upload fell inside it ({upload[:12]})" in past["message"]
     start_ev, end_ev, upload_ev = past["evidence"][:3]
     assert (start_ev["commit"], start_ev["path"], start_ev["line"]) == (start, "README.md", 2)
-    assert end_ev["commit"] == dropped and "no longer declared" in end_ev["excerpt"]
+    assert end_ev["commit"] == dropped and "no longer declared" in end_ev["note"]
     assert (upload_ev["commit"], upload_ev["path"]) == (upload, "adapter_model.safetensors")
     # The removal of the card field is an event with the line it had.
     [removal] = [e for e in doc["timeline"] if e["commit"] == dropped]
