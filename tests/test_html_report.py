@@ -225,3 +225,17 @@ def test_the_appendix_quotes_a_removed_license(repo):
     [mit] = page.select("#appendix article.license-text")
     assert "Removed from LICENSE" in mit.get_text() and "Permission is hereby granted" in mit.pre.get_text()
     assert page.select_one('nav.toc a[href="#appendix"]')
+
+
+def test_a_pass_with_warnings_reads_as_a_pass_to_review_not_a_clean_pass(repo, tmp_path):
+    from auditor.demo import build_demo_repo
+
+    verdict = report(build_demo_repo(tmp_path / "demo")).select_one("#verdict")
+    assert "review" in verdict["class"] and "pass" not in verdict["class"]
+    assert verdict.select_one(".big").get_text(strip=True) == "PASS, WITH WARNINGS TO REVIEW"
+    # the verdict names the claims still to judge: the seed case's removal and its exposure window
+    text = verdict.get_text(" ", strip=True)
+    assert "license-removed (LICENSE)" in text and "attribution-restored-late (LICENSE)" in text
+    repo.commit("Add", "2025-01-01 10:00:00", {"README.md": card(), "LICENSE": MIT_TEXT})
+    clean = report(repo.path).select_one("#verdict")
+    assert "pass" in clean["class"] and clean.select_one(".big").get_text(strip=True) == "PASS"

@@ -26,7 +26,7 @@ from auditor.facts.licensedb import reference_text
 from auditor.facts.licenses import license_name
 from auditor.facts.phrases import defined_licenses
 from auditor.model import SEVERITIES, Audit
-from auditor.reports.summary import verdict_sentence
+from auditor.reports.summary import needs_review, verdict_sentence
 from auditor.reports.timeline_layout import timeline_layout
 from auditor.resources import templates_dir
 
@@ -312,7 +312,7 @@ def render_html(audit: Audit) -> str:
                       f"· rules {tool['rules_digest'][:19]}")
     return _environment().get_template("report.html.j2").render(
         running_header=running_header, running_footer=running_footer,
-        data=data, audit=audit, verdict=verdict_sentence(audit), failed=audit.failed(), dated=dated,
+        data=data, audit=audit, verdict=verdict_sentence(audit), failed=audit.failed(), review=needs_review(audit), dated=dated,
         dated_from=dated_from, history_method=_history_method(audit), commit_url=_commit_url(target),
         groups=groups, timeline=timeline_layout(audit.facts), lineage=lineage,
         lineage_anchors={n.label: n.anchor for n in lineage if n.kind == "upstream"},

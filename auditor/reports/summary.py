@@ -23,7 +23,18 @@ def verdict_sentence(audit: Audit) -> str:
                 f"{first.rule} ({first.subject}){more}.")
     review = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in SEVERITIES if counts[s]]
     tail = f"; {' and '.join(review)} to review" if review else ""
+    warned = [f for f in audit.findings if not f.waived and f.severity == "warning"]
+    if warned:
+        # A pass with warnings is not a clean bill: say which claims a reviewer must still judge.
+        named = ", ".join(f"{f.rule} ({f.subject})" for f in warned[:3])
+        more = f", and {len(warned) - 3} more" if len(warned) > 3 else ""
+        tail += f": {named}{more}"
     return f"Passes: no finding at or above {audit.fail_on}{tail}."
+
+
+def needs_review(audit: Audit) -> bool:
+    """A pass that still carries warnings: reports show it apart from a clean pass."""
+    return not audit.failed() and any(not f.waived and f.severity == "warning" for f in audit.findings)
 
 
 def _last_sentence(text: str) -> str:
