@@ -312,7 +312,8 @@ def render_html(audit: Audit) -> str:
                       f"· rules {tool['rules_digest'][:19]}")
     return _environment().get_template("report.html.j2").render(
         running_header=running_header, running_footer=running_footer,
-        data=data, audit=audit, verdict=verdict_sentence(audit), failed=audit.failed(), review=needs_review(audit), dated=dated,
+        data=data, audit=audit, verdict=verdict_sentence(audit), failed=audit.failed(), review=needs_review(audit),
+        dated=dated,
         dated_from=dated_from, history_method=_history_method(audit), commit_url=_commit_url(target),
         groups=groups, timeline=timeline_layout(audit.facts), lineage=lineage,
         lineage_anchors={n.label: n.anchor for n in lineage if n.kind == "upstream"},
