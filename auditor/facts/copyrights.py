@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from auditor.facts.normalise import git_lines
+from auditor.facts.normalise import git_lines, phrase
 from auditor.model import Copyright
 
 _MARK = re.compile(r"(?:\bcopyright\b|©|\(c\))", re.IGNORECASE)
@@ -82,7 +82,7 @@ def holder_identity(copyright: Copyright) -> str:
     text = _MARK.sub(" ", text)
     text = _YEAR.sub(" ", text)
     text = _HOLDER_NOISE.sub(" ", text)
-    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+    return phrase(text)
 
 
 def _abbreviation_before(text: str, end: int) -> bool:

@@ -1,8 +1,9 @@
 """Text normalisation for matching, after the SPDX matching guidelines.
 
-Case, punctuation, quotes, bullets, markdown and line wrapping do not count; equivalent spellings
-come from the declarative table in rules/normalisation.yaml. Words keep a map back to their source
-line, so every match can say where it starts and ends.
+Case, punctuation, quotes, dashes, bullets, markdown and line wrapping do not count; the copyright
+sign, invisible characters, word pairs and equivalent spellings are folded by the one table in
+rules/normalisation.yaml, which every matcher uses. Words keep a map back to their source line (as
+git counts lines), so every match can say where it starts and ends.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
@@ -19,10 +21,42 @@ from auditor.resources import load_rule_file, rules_dir
 _WORD = re.compile(r"[^\W_]+")
 
 
+@dataclass(frozen=True)
+class _Table:
+    characters: dict[int, str]  # for str.translate
+    pairs: re.Pattern[str] | None  # two words that may be one: "non-commercial"
+    pair_words: dict[str, str]  # the two words run together -> the word
+    words: dict[str, str]
+
+
 @lru_cache(maxsize=1)
-def equivalents() -> dict[str, str]:
+def _table() -> _Table:
     data = load_rule_file(rules_dir() / "normalisation.yaml")
-    return dict(data["equivalent_words"])
+    pairs = [pair.split() for pair in data.get("equivalent_pairs", {})]
+    # Either word of a pair, separated by spaces or a dash on the same line (never across a line
+    # break, so line numbers stay); the match is checked against the table (a regex of the exact
+    # pairs is slower, and normalisation runs over every text).
+    firsts, seconds = ("|".join(sorted({re.escape(p[i]) for p in pairs}, key=lambda w: (-len(w), w))) for i in (0, 1))
+    pattern = re.compile(rf"(?:{firsts})[^\S\n]*[-\u2010-\u2015\u2212]?[^\S\n]*(?:{seconds})(?![^\W_])")
+    return _Table(characters=str.maketrans(dict(data.get("equivalent_characters", {}))),
+                  pairs=pattern if pairs else None,
+                  pair_words={"".join(pair.split()): word for pair, word in data.get("equivalent_pairs", {}).items()},
+                  words=dict(data["equivalent_words"]))
+
+
+def _folded(text: str) -> str:
+    """Lower-cased, with the table's characters and word pairs folded; the same lines as `text`."""
+    table = _table()
+    text = text.lower().translate(table.characters)
+    if table.pairs is None:
+        return text
+
+    def pair(match: re.Match[str]) -> str:
+        word = table.pair_words.get("".join(_WORD.findall(match.group(0))))
+        starts_word = match.start() == 0 or not _WORD.match(text, match.start() - 1)
+        return word if word and starts_word else match.group(0)
+
+    return table.pairs.sub(pair, text)
 
 
 def git_lines(text: str) -> list[str]:
@@ -32,8 +66,8 @@ def git_lines(text: str) -> list[str]:
 
 
 def words_of(text: str) -> list[str]:
-    eq = equivalents()
-    return [eq.get(w, w) for w in _WORD.findall(text.lower())]
+    eq = _table().words
+    return [eq.get(w, w) for w in _WORD.findall(_folded(text))]
 
 
 def phrase(text: str) -> str:
@@ -45,11 +79,11 @@ class NormalisedText:
     """Normalised words joined by single spaces, with a map back to source lines."""
 
     def __init__(self, text: str) -> None:
-        eq = equivalents()
+        eq = _table().words
         words: list[str] = []
         lines: list[int] = []
         findall = _WORD.findall
-        for number, line in enumerate(git_lines(text.lower()), start=1):
+        for number, line in enumerate(git_lines(_folded(text)), start=1):
             found = findall(line)
             if found:
                 words.extend([eq.get(w, w) for w in found])
