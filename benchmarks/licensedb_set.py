@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,16 +39,19 @@ def _meta_value(meta: str, field: str) -> str | None:
     return found.group(1).strip().strip("'\"") if found else None
 
 
-def _notices(rules: Path) -> dict[str, str]:
-    """key -> the text of its first short notice rule."""
+def _notices(rules: Path, keys: Collection[str] | None = None) -> dict[str, str]:
+    """key -> the text of its first short notice rule (of `keys` only: ScanCode names a rule file after
+    its key, so only those files are read)."""
     best: dict[str, tuple[int, str]] = {}
-    for path in rules.glob("*.RULE"):
+    paths = rules.glob("*.RULE") if keys is None else (p for k in sorted(keys) for p in rules.glob(f"{k}_*.RULE"))
+    for path in paths:
         raw = path.read_text(encoding="utf-8", errors="replace")
         if not raw.startswith("---"):
             continue
         _empty, meta, text = raw.split("---", 2)
         key = _meta_value(meta, "license_expression")
-        if (not key or " " in key or "is_license_notice: yes" not in meta or "is_false_positive: yes" in meta
+        if (not key or " " in key or (keys is not None and key not in keys)
+                or "is_license_notice: yes" not in meta or "is_false_positive: yes" in meta
                 or "is_deprecated: yes" in meta):
             continue
         if not 8 <= len(words_of(text)) <= 150:
@@ -59,12 +63,14 @@ def _notices(rules: Path) -> dict[str, str]:
     return {key: text for key, (_rank, text) in best.items()}
 
 
-def build(every: int = 1) -> list[Sample]:
-    """The set; `every` > 1 keeps every n-th key (by name) for a quicker run."""
+def build(every: int = 1, keys: Collection[str] | None = None) -> list[Sample]:
+    """The set; `every` > 1 keeps every n-th key (by name) for a quicker run, `keys` only those."""
     root = data_root()
-    notices = _notices(root.parent / "rules")
+    notices = _notices(root.parent / "rules", keys)
     samples = []
     for number, path in enumerate(sorted(root.glob("*.LICENSE"))):
+        if keys is not None and path.stem not in keys:
+            continue
         key, usable, text = read_reference(path)
         if not usable or not text.strip() or number % every:
             continue

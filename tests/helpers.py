@@ -142,7 +142,7 @@ LICENSE_EXPECTATIONS = {
     "llama3.2.txt": ("llama-3.2-license-2024", "llama3.2"),
     "llama3.3.txt": ("llama-3.3-license-2024", "llama3.3"),
     "llama4.txt": ("llama-4-license-2025", "llama4"),
-    "gemma.txt": ("gemma-tou-2024-04-01", "gemma"),
+    "gemma.txt": ("gemma-tou-2025-03-24", "gemma"),  # "Last modified: March 24, 2025"
     "tongyi-qianwen.txt": ("tongyi-qianwen-2023", None),
     "tongyi-qianwen-research.txt": ("tongyi-qianwen-research-2023", None),
     "deepseek-license-agreement-v1.0.txt": ("deepseek-la-1.0", None),

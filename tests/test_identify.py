@@ -117,8 +117,8 @@ def test_hugging_face_ids_round_trip_through_keys():
         if key:
             assert hf_id_for_key(key) == hf_id
             assert spdx_for_key(key)
-    # keys license-expression's bundled index lacks still resolve
-    assert spdx_for_key("qwen-2024") == "LicenseRef-scancode-qwen-2024"
+    # keys of our own get our namespace, never a made-up ScanCode id
+    assert spdx_for_key("qwen-2024") == "LicenseRef-model-license-auditor-qwen-2024"
     assert spdx_for_key("bsd-new") == "BSD-3-Clause"
 
 

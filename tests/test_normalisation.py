@@ -66,10 +66,10 @@ def test_table_folds_word_pairs_spellings_and_marks(variant, same_as):
     assert phrase(variant) == phrase(same_as)
 
 
-def test_pairs_fold_only_whole_words_on_one_line():
+def test_pairs_fold_whole_words_also_across_a_line_break():
     assert phrase("canon commercial") == "canon commercial"
-    text = NormalisedText("a non-\ncommercial use")
-    assert text.words == ["a", "non", "commercial", "use"] and text.lines == [1, 1, 2, 2]
+    text = NormalisedText("a non-\ncommercial\nuse")
+    assert text.words == ["a", "noncommercial", "use"] and text.lines == [1, 1, 3]
 
 
 def test_copyright_holders_use_the_same_table():

@@ -12,7 +12,7 @@ from auditor.facts.card import field_line, model_name
 from auditor.facts.license_ids import hf_licenses, license_statements, scancode_category, spdx_for_key
 from auditor.facts.normalise import NormalisedText, phrase
 from auditor.facts.paths import own_license_file
-from auditor.facts.phrases import defined_licenses
+from auditor.facts.phrases import defined_licenses, same_terms
 from auditor.facts.upstreams import Upstream, resolve
 from auditor.model import Declaration, Evidence, Facts, Finding, RuleInfo, TextFacts
 from auditor.resources import load_rule_file, rules_dir
@@ -27,7 +27,8 @@ def _texts(facts: Facts) -> list[tuple[str, TextFacts]]:
 
 
 def _has_text(facts: Facts, key: str) -> bool:
-    return any(m.key == key and m.form == "text" for _p, f in _texts(facts) for m in f.licenses)
+    """A text of the license, in any of its dated versions."""
+    return any(same_terms(m.key, key) and m.form == "text" for _p, f in _texts(facts) for m in f.licenses)
 
 
 def _searched(facts: Facts, what: str, paths: list[str] | None = None) -> tuple[Evidence, ...]:
@@ -123,13 +124,14 @@ def upstream_notice_missing(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
     notices = {(m.key, path == facts.card_path): m for path, f in _texts(facts) for m in f.licenses
                if m.form == "notice"}
     for upstream, obligation in _upstreams(facts, "notice-string"):
-        key = upstream.license.key
-        if (key, False) in notices or not upstream.license.notice:
+        # A notice of any dated version of the license is its notice.
+        found = {in_card: m for (key, in_card), m in notices.items() if same_terms(key, upstream.license.key)}
+        if False in found or not upstream.license.notice:
             continue
-        if (key, True) in notices:
+        if True in found:
             # The sentence is passed on, but in the card: the license asks for a "Notice" text file, and a
             # card is rewritten more freely than a file shipped with the weights. Thinner than a miss.
-            in_card = notices[(key, True)]
+            in_card = found[True]
             yield rule.finding(
                 f"{upstream.label} ({upstream.license.name}) requires its notice sentence in a \"Notice\" text file; "
                 f"only the README ({facts.card_path}) carries it. Check that a card line meets the license, or copy "
@@ -151,7 +153,7 @@ def _compatibility() -> dict:
 
 def compatible(upstream_key: str, category: str | None, declared_key: str) -> bool:
     data = _compatibility()
-    if declared_key == upstream_key or declared_key in data.get("allowed", {}).get(upstream_key, ()):
+    if same_terms(declared_key, upstream_key) or declared_key in data.get("allowed", {}).get(upstream_key, ()):
         return True
     return data["by_category"].get(category or "", "same") == "any"
 
@@ -360,7 +362,7 @@ def license_file_mismatch(facts: Facts, rule: RuleInfo) -> Iterator[Finding]:
         if not own_license_file(lf.path):
             continue
         keys = {m.key for m in lf.facts.licenses if m.form == "text"}
-        if not keys or declared_key in keys:
+        if not keys or any(same_terms(declared_key, k) for k in keys):
             continue
         found = ", ".join(sorted(spdx_for_key(k) for k in keys))
         declared_name = names[declared_key].name if declared_key in names else spdx_for_key(declared_key)

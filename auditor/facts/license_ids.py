@@ -1,4 +1,11 @@
-"""License ids: Hugging Face card ids -> ScanCode keys -> SPDX ids (table in rules/hf-licenses.yaml)."""
+"""License ids: Hugging Face card ids -> license keys -> SPDX ids (table in rules/hf-licenses.yaml).
+
+A key is ScanCode's where ScanCode has one, else the project's own (rules/licenses/). Its id is the
+SPDX id where SPDX has one, else ScanCode's `LicenseRef-scancode-...` id, but only for a key that
+installed ScanCode data really holds (license-expression's bundled ScanCode index, which is the
+newer, or licensedcode-data's texts), else `LicenseRef-model-license-auditor-<key>`: never an id
+that looks like ScanCode's for a key ScanCode does not have.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ from functools import lru_cache
 
 import license_expression
 
+from auditor.facts.licensedb import data_root
+from auditor.facts.phrases import defined_licenses
 from auditor.resources import load_rule_file, rules_dir
 
 
@@ -21,12 +30,35 @@ def _scancode_index() -> dict[str, dict]:
     return {entry["license_key"]: entry for entry in license_expression.get_license_index()}
 
 
+OWN_PREFIX = "LicenseRef-model-license-auditor-"
+_KEY = re.compile(r"^[a-z0-9][a-z0-9.+_-]*$")
+_SPDX_LINE = re.compile(r"^spdx_license_key:\s*(\S+)\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=512)
+def _licensedb_spdx(key: str) -> str | None:
+    """The id licensedcode-data gives a key its text file has (`LicenseRef-scancode-<key>` where
+    the file names none, as ScanCode does); None when it has no such key."""
+    if not _KEY.match(key):
+        return None
+    path = data_root() / f"{key}.LICENSE"
+    if not path.is_file():
+        return None
+    front = path.read_text(encoding="utf-8", errors="replace").split("---", 2)[1:2]
+    found = _SPDX_LINE.search(front[0]) if front else None
+    return found.group(1) if found else f"LicenseRef-scancode-{key}"
+
+
+def is_scancode_key(key: str) -> bool:
+    return key in _scancode_index() or _licensedb_spdx(key) is not None
+
+
 def spdx_for_key(key: str) -> str:
-    """The SPDX id for a ScanCode key; keys the bundled index lacks get the LicenseRef form."""
+    """The SPDX id of a key: SPDX's own, ScanCode's LicenseRef for a real ScanCode key, or ours."""
     entry = _scancode_index().get(key)
-    if entry and entry.get("spdx_license_key"):
-        return entry["spdx_license_key"]
-    return f"LicenseRef-scancode-{key}"
+    if entry:
+        return entry.get("spdx_license_key") or f"LicenseRef-scancode-{key}"
+    return _licensedb_spdx(key) or f"{OWN_PREFIX}{key}"
 
 
 @lru_cache(maxsize=1)
@@ -35,8 +67,10 @@ def _hf_by_key() -> dict[str, str]:
 
 
 def hf_id_for_key(key: str) -> str | None:
-    """The Hub's id for a ScanCode key, where the Hub has one."""
-    return _hf_by_key().get(key)
+    """The Hub's id for a key, where the Hub has one: a dated version has its license's id (the Hub's
+    `gemma` names the terms, whichever date)."""
+    info = defined_licenses().get(key)
+    return _hf_by_key().get(key) or (_hf_by_key().get(info.base) if info else None)
 
 
 def scancode_category(key: str) -> str | None:

@@ -7,7 +7,8 @@ Stages:
    licenses LicenseDB has no text for and for telling its relatives apart (Llama 3.1/3.2/3.3);
 3. similarity: sampled word 5-grams against LicenseDB through an inverted index. A phrase match of
    a license LicenseDB has a text for must agree with it: a closer text of another key wins;
-4. rule: ScanCode's short notices, references and tags, found whole, where nothing above claimed.
+4. rule: ScanCode's short notices, references and tags, found whole, where nothing above claimed (a
+   name or tag just above a similarity span is that text's title).
 Below CONFIDENT a similarity candidate is never named as the license: it is reported as the
 closest one ("unknown license text, closest X"). A candidate whose deciding phrases (Affero,
 Lesser, NonCommercial, the version in its title) are missing from the text is not that license.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from auditor.facts.copyrights import find_copyrights
 from auditor.facts.license_ids import hf_id_for_key, scancode_name, spdx_for_key
-from auditor.facts.licensedb import SimilarMatch, reference_index
+from auditor.facts.licensedb import SHINGLE, SimilarMatch, reference_index
 from auditor.facts.normalise import NormalisedText
 from auditor.facts.phrases import defined_licenses, match_phrases
 from auditor.model import LicenseMatch
@@ -102,7 +103,13 @@ def identify_normalised(text: NormalisedText, digest: str) -> Identified:
             taken.append((candidate.first, candidate.last,
                           _match(candidate.key, None, candidate.score, text, candidate.first, candidate.last,
                                  "similarity", candidate.form)))
+    # A similarity span runs from its first sampled shingle to its last, a few words inside the text
+    # it found; a name or tag just before it is that text's own title or heading, not another license.
+    titled = [(max(0, first - _TITLE_REACH), last + SHINGLE, m) for first, last, m in taken
+              if m.form == "text" and m.matcher == "similarity"]
     for hit in index.short_rules(text):
+        if hit.form == "reference" and _overlaps(hit.first, hit.last, titled):
+            continue
         if not _overlaps(hit.first, hit.last, taken):
             taken.append((hit.first, hit.last, _match(hit.key, None, 1.0, text, hit.first, hit.last, "rule",
                                                       hit.form)))

@@ -32,6 +32,7 @@ from auditor.facts.catalog import (
 from auditor.facts.layout import Structure, graph_summary, layout_ids_for, layouts
 from auditor.facts.license_ids import hf_id_for_key, hf_licenses, scancode_category, spdx_for_key
 from auditor.facts.model_files import ModelFiles
+from auditor.facts.phrases import same_terms
 from auditor.model import Candidate, Card, Clue, LayoutMatch, LicenseRef
 
 RELATIONS = ("declared", "finetune", "adapter", "quantized", "merge", "architecture")
@@ -324,7 +325,7 @@ def _inferred(found: _Candidates, files: ModelFiles, structure: Structure | None
                 shown = ", ".join(f"{k}={v}" for k, v in comparable.items())
                 add_evidence(candidate, "tensors", files.tensors.sources[0] if files.tensors.sources else None,
                              f"tensor shapes give {shown}")
-            if checkpoint.license in license_keys:
+            if any(same_terms(checkpoint.license, key) for key in license_keys):
                 add_evidence(candidate, "license", None,
                              f"the repo carries or carried the {checkpoint.license} license text")
     return matched

@@ -24,6 +24,7 @@ _WORD = re.compile(r"[^\W_]+")
 @dataclass(frozen=True)
 class _Table:
     characters: dict[int, str]  # for str.translate
+    sequences: tuple[tuple[str, str], ...]  # longer than one character: str.replace
     pairs: re.Pattern[str] | None  # two words that may be one: "non-commercial"
     pair_words: dict[str, str]  # the two words run together -> the word
     words: dict[str, str]
@@ -33,12 +34,14 @@ class _Table:
 def _table() -> _Table:
     data = load_rule_file(rules_dir() / "normalisation.yaml")
     pairs = [pair.split() for pair in data.get("equivalent_pairs", {})]
-    # Either word of a pair, separated by spaces or a dash on the same line (never across a line
-    # break, so line numbers stay); the match is checked against the table (a regex of the exact
-    # pairs is slower, and normalisation runs over every text).
+    # Either word of a pair, separated by white space (line breaks too: re-wrapping a text must not
+    # change its words) and at most one dash; the match is checked against the table (a regex of
+    # the exact pairs is slower, and normalisation runs over every text).
     firsts, seconds = ("|".join(sorted({re.escape(p[i]) for p in pairs}, key=lambda w: (-len(w), w))) for i in (0, 1))
-    pattern = re.compile(rf"(?:{firsts})[^\S\n]*[-\u2010-\u2015\u2212]?[^\S\n]*(?:{seconds})(?![^\W_])")
-    return _Table(characters=str.maketrans(dict(data.get("equivalent_characters", {}))),
+    pattern = re.compile(rf"(?:{firsts})\s*[-\u2010-\u2015\u2212]?\s*(?:{seconds})(?![^\W_])")
+    folds = dict(data.get("equivalent_characters", {}))
+    return _Table(characters=str.maketrans({k: v for k, v in folds.items() if len(k) == 1}),
+                  sequences=tuple((k, v) for k, v in folds.items() if len(k) > 1),
                   pairs=pattern if pairs else None,
                   pair_words={"".join(pair.split()): word for pair, word in data.get("equivalent_pairs", {}).items()},
                   words=dict(data["equivalent_words"]))
@@ -48,13 +51,16 @@ def _folded(text: str) -> str:
     """Lower-cased, with the table's characters and word pairs folded; the same lines as `text`."""
     table = _table()
     text = text.lower().translate(table.characters)
+    for sequence, replacement in table.sequences:
+        text = text.replace(sequence, replacement)
     if table.pairs is None:
         return text
 
     def pair(match: re.Match[str]) -> str:
         word = table.pair_words.get("".join(_WORD.findall(match.group(0))))
         starts_word = match.start() == 0 or not _WORD.match(text, match.start() - 1)
-        return word if word and starts_word else match.group(0)
+        # The line breaks it spanned stay after the word, so every later line keeps its number.
+        return word + "\n" * match.group(0).count("\n") if word and starts_word else match.group(0)
 
     return table.pairs.sub(pair, text)
 

@@ -5,11 +5,15 @@ A form matches where its start phrase is followed, in order, by every required p
 phrase closes the span. A text or use-policy form without an end found runs to the next match or the
 end of the text. A use-policy form is the acceptable (or prohibited) use policy of the license's
 family: recognised as that, never as the license itself.
+
+A dated version of a license (a text revised in place: the Gemma terms, the RAIL++-M) is a form with
+its own `key`: it is that license, with the same obligations, under an id of its own (`base` names
+the license file's key, which every version shares).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from auditor.facts.normalise import NormalisedText, phrase
@@ -40,6 +44,7 @@ class LicenseInfo:
     attribution: str | None  # "Built with ..." display requirement
     category: str | None = None
     obligations: tuple[Obligation, ...] = ()
+    base: str = ""  # the key every dated version of this license shares (its file's key)
 
     def obligation(self, kind: str) -> Obligation | None:
         return next((o for o in self.obligations if o.kind == kind), None)
@@ -82,15 +87,21 @@ def _defined() -> tuple[tuple[LicenseInfo, ...], tuple[Form, ...]]:
         info = LicenseInfo(key=data["key"], name=data["name"], publisher=data.get("publisher"),
                            released=str(data["released"]) if data.get("released") else None,
                            url=data.get("url"), notice=data.get("notice"), attribution=data.get("attribution"),
-                           category=data.get("category"), obligations=obligations)
+                           category=data.get("category"), obligations=obligations, base=data["key"])
         licenses.append(info)
         entries = list(data.get("forms", ()))
         if info.notice:
             entries.append({"name": "notice", "start": info.notice})
         for entry in entries:
             version = entry.get("version")
+            owner = info
+            if entry.get("key"):
+                owner = replace(info, key=entry["key"], name=f"{info.name} ({version})",
+                                released=str(entry.get("released") or version))
+                if all(other.key != owner.key for other in licenses):
+                    licenses.append(owner)
             forms.append(Form(
-                license=info, name=entry["name"],
+                license=owner, name=entry["name"],
                 label=entry.get("label") or (f"{info.name} ({version})" if version else info.name),
                 start=phrase(entry["start"]), require=tuple(phrase(p) for p in entry.get("require", ())),
                 end=phrase(entry.get("end", "")), max_words=entry.get("max_words"),
@@ -102,6 +113,14 @@ def _defined() -> tuple[tuple[LicenseInfo, ...], tuple[Form, ...]]:
 
 def defined_licenses() -> dict[str, LicenseInfo]:
     return {info.key: info for info in _defined()[0]}
+
+
+def same_terms(a: str, b: str) -> bool:
+    """Whether two keys are the same license: equal, or dated versions of one (their `base`)."""
+    if a == b:
+        return True
+    licenses = defined_licenses()
+    return a in licenses and b in licenses and licenses[a].base == licenses[b].base
 
 
 @lru_cache(maxsize=1)
