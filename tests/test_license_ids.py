@@ -3,6 +3,7 @@ whichever matcher found it; each dated version of a license under a key of its o
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from functools import lru_cache
@@ -239,3 +240,36 @@ def test_sdxl_derivative_carrying_a_rail_plus_plus_text_meets_the_license(repo, 
     for rule in ("upstream-license-missing", "declared-license-conflict", "license-file-mismatch",
                  "use-restrictions-missing"):
         assert not findings(doc, rule), (rule, findings(doc, rule))
+
+
+# ---- what each match says, in identify's JSON and in a scan's ---------------------------------------
+
+MATCH_FIELDS = ["spdx", "key", "hf", "name", "score", "start_line", "end_line", "matcher", "form"]
+
+
+def test_each_match_gives_key_ids_score_matcher_lines_and_form(repo, tmp_path):
+    from helpers import MIT_TEXT, run_cli
+
+    notice = (MIT_TEXT + "\n\nLlama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta "
+              "Platforms, Inc. All Rights Reserved.\n\nGemma Terms of Use\n\nLast modified: March 24, 2025"
+              + GEMMA_BODY + "\nThe code is released under the Apache License, Version 2.0.\n")
+    (tmp_path / "NOTICE").write_text(notice, encoding="utf-8")
+    [result] = json.loads(run_cli("identify", str(tmp_path / "NOTICE"), "--format", "json").stdout)
+    repo.commit("Upload", "2025-01-01 10:00:00", {"NOTICE": notice})
+    [license_file] = scan(repo.path)["license_files"]
+    assert license_file["licenses"] == result["matches"]
+    found = {(m["key"], m["spdx"], m["hf"], m["matcher"], m["form"]) for m in result["matches"]}
+    assert found == {("mit", "MIT", "mit", "phrase", "text"),
+                     ("apache-2.0", "Apache-2.0", "apache-2.0", "rule", "reference"),
+                     ("llama-3.1-license-2024", "LicenseRef-scancode-llama-3.1-license-2024", "llama3.1", "phrase",
+                      "notice"),
+                     ("gemma-tou-2025-03-24", "LicenseRef-model-license-auditor-gemma-tou-2025-03-24", "gemma",
+                      "phrase", "text")}
+    lines = notice.split("\n")
+    for m in result["matches"]:
+        assert list(m) == MATCH_FIELDS
+        assert isinstance(m["score"], float) and 0 < m["score"] <= 1
+        assert 1 <= m["start_line"] <= m["end_line"] <= len(lines)
+        assert m["form"] in ("text", "notice", "reference", "use-policy")
+    gemma = next(m for m in result["matches"] if m["key"].startswith("gemma"))
+    assert lines[gemma["start_line"] - 1] == "Gemma Terms of Use"
