@@ -21,10 +21,12 @@ import struct
 import sys
 import zlib
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import accumulate, chain
+from operator import sub
 from pathlib import Path
 
 from auditor import __version__
@@ -42,7 +44,7 @@ _MAX_POSTINGS = 400
 _MIN_WORDS = 30  # shorter reference texts are notices, better left to phrase rules
 # Hits on one copy of a text sit about four words apart; a longer gap than this means another text.
 _MAX_GAP = 80
-_FORMAT = 4
+_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -92,22 +94,34 @@ class PhraseHit:
 @dataclass
 class ReferenceIndex:
     """References are LicenseDB's license texts and ScanCode's rules of 30 words or more; shorter
-    rules (notices, references, tags) are matched as whole phrases."""
+    rules (notices, references, tags) are matched as whole phrases.
+
+    The shingles are indexed both ways: by hash (which references hold it: finds the candidates
+    in one pass of C-level counting) and by reference (which hashes it holds: places the hits of
+    the few candidates that pass). Postings that say nothing were dropped when the index was built
+    (_keep), so a query counts only what decides."""
 
     keys: list[str]
     forms: list[str]  # text | notice | reference, per reference
-    sizes: array  # sampled shingles per reference text
+    sizes: array  # sampled shingles per reference text (all of them, dropped ones included)
     exact: dict[str, int]  # digest of normalised text -> reference id
     phrases: list[list[str]]  # [normalised phrase, key, form] of the short rules
     deciding: list[list[str]]  # per reference: phrases a text must hold to be that one (deciding_phrases)
-    license_refs: int  # references 0..license_refs-1 are LicenseDB's license texts, the rest rules
-    hashes: array  # sorted shingle hashes
-    refs: array  # reference id of each hash
+    hashes: array  # sorted distinct shingle hashes
+    starts: array  # postings of hashes[i]: refs[starts[i]:starts[i + 1]]
+    refs: array  # reference ids, per hash
+    ref_starts: array  # hashes of reference r: ref_hashes[ref_starts[r]:ref_starts[r + 1]]
+    ref_hashes: array  # each reference's in the order of its text: a query's hits come nearly sorted
 
     def exact_match(self, digest: str) -> tuple[str, str] | None:
         """(key, form) of the reference whose whole text this is."""
         ref = self.exact.get(digest) if digest else None
         return None if ref is None else (self.keys[ref], self.forms[ref])
+
+    @cached_property
+    def with_text(self) -> frozenset[str]:
+        """Keys LicenseDB or a long rule has a text for."""
+        return frozenset(self.keys)
 
     @cached_property
     def _by_start(self) -> dict[tuple[str, ...], list[tuple[int, str, str, str]]]:
@@ -134,43 +148,46 @@ class ReferenceIndex:
     def similar(self, text: NormalisedText, threshold: float = 0.75) -> list[SimilarMatch]:
         """Candidate spans, best first, possibly overlapping: the caller picks."""
         shingles = sampled_shingles(text.words)
-        hits: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        hashes, refs = self.hashes, self.refs
-        end = len(hashes)
+        where: dict[int, list[int]] = defaultdict(list)  # query hash -> its positions
         for position, h in shingles:
-            lo = bisect.bisect_left(hashes, h)
-            if lo == end or hashes[lo] != h:
-                continue
-            hi = bisect.bisect_right(hashes, h, lo)
-            if hi - lo > _MAX_POSTINGS:
-                # Rules repeat the common texts thousands of times: of such a shingle, only the
-                # license texts' postings (the lowest reference ids, first in the run) count.
-                hi = bisect.bisect_left(refs, self.license_refs, lo, hi)
-                if hi - lo > _MAX_POSTINGS:
-                    continue
-            for ref in refs[lo:hi]:
-                hits[ref].append((position, h))
+            where[h].append(position)
+        hashes, starts, refs = self.hashes, self.starts, self.refs
+        end = len(hashes)
+        posted = array("I")
+        for h in where:
+            i = bisect.bisect_left(hashes, h)
+            if i < end and hashes[i] == h:
+                posted += refs[starts[i]:starts[i + 1]]
+        sizes, count, ref_starts, ref_hashes = self.sizes, len(self.keys), self.ref_starts, self.ref_hashes
         positions = [p for p, _h in shingles]
+        query = [h for _p, h in shingles]
+        hash_at = dict(shingles)
         found = []
-        for ref, ref_hits in hits.items():
-            size = self.sizes[ref]
-            if len(ref_hits) < max(3, threshold * size):
+        # A reference scores at most (distinct hashes it shares) / size: only those that can reach
+        # the threshold are placed. (A ref past the keys, from a file that lies behind a valid
+        # checksum, is ignored here rather than looked for among 10^6 postings on every load.)
+        for ref, shared in Counter(posted).items():
+            if ref >= count or shared / sizes[ref] < threshold:
                 continue
-            gap = _MAX_GAP
-            cluster = [ref_hits[0]]
-            for hit in ref_hits[1:] + [None]:
-                if hit is not None and hit[0] - cluster[-1][0] <= gap:
-                    cluster.append(hit)
-                    continue
-                matched = len({h for _p, h in cluster})
-                first, last = cluster[0][0], cluster[-1][0]
-                span = shingles[bisect.bisect_left(positions, first):bisect.bisect_right(positions, last)]
-                score = matched / max(size, len({h for _p, h in span}))
+            size = sizes[ref]
+            common = list(filter(where.__contains__, ref_hashes[ref_starts[ref]:ref_starts[ref + 1]]))
+            hits = sorted(chain.from_iterable(map(where.__getitem__, common)))  # query positions
+            if len(hits) < 3:
+                continue
+            # Hits on one copy of a text sit a few words apart; a gap over _MAX_GAP starts another.
+            # (Most candidates have none, found without a loop in Python.)
+            cuts = ([i for i in range(1, len(hits)) if hits[i] - hits[i - 1] > _MAX_GAP]
+                    if max(map(sub, hits[1:], hits)) > _MAX_GAP else [])
+            for a, b in zip([0, *cuts], [*cuts, len(hits)], strict=True):
+                matched = len(common) if not cuts else len({hash_at[p] for p in hits[a:b]})
+                if matched / size < threshold:
+                    continue  # the score below is never more than this
+                first, last = hits[a], hits[b - 1]
+                span = query[bisect.bisect_left(positions, first):bisect.bisect_right(positions, last)]
+                score = matched / max(size, len(set(span)))
                 if score >= threshold:
                     found.append(SimilarMatch(self.keys[ref], self.forms[ref], first, last + SHINGLE - 1,
                                               round(score, 3), matched, tuple(self.deciding[ref])))
-                if hit is not None:
-                    cluster = [hit]
         found.sort(key=lambda m: (-m.rank, -m.score, m.key))
         return found
 
@@ -265,6 +282,19 @@ def _corpus(progress: bool) -> Iterator[tuple[str, str, str, bool]]:
             yield *rule, True
 
 
+def _keep(hashes: list[array], license_refs: int) -> Iterator[array]:
+    """Each reference's hashes without those that say nothing about it. Rules repeat the common
+    texts thousands of times: of a shingle more than _MAX_POSTINGS references share, only the
+    license texts count, and of one more than _MAX_POSTINGS license texts share, nothing."""
+    everywhere = Counter(h for ref_hashes in hashes for h in ref_hashes)
+    in_texts = Counter(h for ref_hashes in hashes[:license_refs] for h in ref_hashes)
+    for ref, ref_hashes in enumerate(hashes):
+        if ref < license_refs:
+            yield array("I", (h for h in ref_hashes if everywhere[h] <= _MAX_POSTINGS or in_texts[h] <= _MAX_POSTINGS))
+        else:
+            yield array("I", (h for h in ref_hashes if everywhere[h] <= _MAX_POSTINGS))
+
+
 def build_index(progress: bool = False) -> ReferenceIndex:
     """`progress`: show a progress line on stderr (the cold start takes seconds)."""
     keys: list[str] = []
@@ -272,7 +302,7 @@ def build_index(progress: bool = False) -> ReferenceIndex:
     deciding: list[list[str]] = []
     sizes = array("I")
     exact: dict[str, int] = {}
-    pairs: list[tuple[int, int]] = []
+    per_ref: list[array] = []
     short: dict[str, tuple[str, str]] = {}
     license_refs = None
     for key, form, text, is_rule in _corpus(progress):
@@ -288,21 +318,28 @@ def build_index(progress: bool = False) -> ReferenceIndex:
                   else NormalisedText(text).digest(frozenset(c.line for c in find_copyrights(text))))
         if not digest or digest in exact:
             continue  # the same words under another key or rule: the first (the license's own) stands
-        unique = {h for _p, h in sampled_shingles(words)}
+        unique = list(dict.fromkeys(h for _p, h in sampled_shingles(words)))  # in the text's order
         if not unique:
             continue
-        ref = len(keys)
+        exact[digest] = len(keys)
         keys.append(key)
         forms.append(form)
         deciding.append(deciding_phrases(words))
-        exact[digest] = ref
         sizes.append(len(unique))
-        pairs.extend((h, ref) for h in unique)
-    pairs.sort()
-    return ReferenceIndex(keys=keys, forms=forms, deciding=deciding, license_refs=license_refs or len(keys),
-                          sizes=sizes, exact=exact,
+        per_ref.append(array("I", unique))
+    kept = list(_keep(per_ref, len(keys) if license_refs is None else license_refs))
+    pairs = sorted((h, ref) for ref, ref_hashes in enumerate(kept) for h in ref_hashes)
+    hashes, starts = array("I"), array("I")
+    for i, (h, _ref) in enumerate(pairs):
+        if not hashes or hashes[-1] != h:
+            hashes.append(h)
+            starts.append(i)
+    starts.append(len(pairs))
+    return ReferenceIndex(keys=keys, forms=forms, deciding=deciding, sizes=sizes, exact=exact,
                           phrases=[[p, k, f] for p, (k, f) in sorted(short.items())],
-                          hashes=array("I", (h for h, _r in pairs)), refs=array("I", (r for _h, r in pairs)))
+                          hashes=hashes, starts=starts, refs=array("I", (r for _h, r in pairs)),
+                          ref_starts=array("I", accumulate((len(k) for k in kept), initial=0)),
+                          ref_hashes=array("I", (h for ref_hashes in kept for h in ref_hashes)))
 
 
 def _cache_key() -> str:
@@ -320,14 +357,13 @@ def _cache_key() -> str:
 # followed by the raw arrays. A file that is not exactly that is rebuilt, never interpreted.
 _MAGIC = b"model-license-auditor licensedb\n"
 _HEADER = struct.Struct("<IQ32s")
-_ARRAYS = ("sizes", "hashes", "refs")
+_ARRAYS = ("sizes", "hashes", "starts", "refs", "ref_starts", "ref_hashes")
 _MAX_CACHE_BYTES = 256 << 20  # the real one is a few MB
 
 
 def _encode(index: ReferenceIndex) -> bytes:
     arrays = {name: getattr(index, name) for name in _ARRAYS}
-    meta = {"keys": index.keys, "forms": index.forms, "deciding": index.deciding, "license_refs": index.license_refs,
-            "exact": index.exact,
+    meta = {"keys": index.keys, "forms": index.forms, "deciding": index.deciding, "exact": index.exact,
             "phrases": index.phrases, "byteorder": sys.byteorder,
             "arrays": [[name, a.typecode, a.itemsize, len(a)] for name, a in arrays.items()]}
     body = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
@@ -358,22 +394,18 @@ def _decode(data: bytes) -> ReferenceIndex | None:
             offset += itemsize * count
             arrays[name] = values
         keys, exact = meta["keys"], meta["exact"]
-        refs = arrays["refs"]
-        # Whatever the file says, queries must not be able to index outside the arrays.
+        # Whatever the file says, queries must not be able to index outside the arrays (slices
+        # past an end are only shorter; a posting past the keys is skipped where it is counted).
         if (offset != len(payload) or set(arrays) != set(_ARRAYS) or len(arrays["sizes"]) != len(keys)
-                or len(refs) != len(arrays["hashes"]) or not all(isinstance(k, str) for k in keys)
-                or (refs and max(refs) >= len(keys))
+                or len(arrays["starts"]) != len(arrays["hashes"]) + 1 or len(arrays["ref_starts"]) != len(keys) + 1
+                or not all(isinstance(k, str) for k in keys) or 0 in arrays["sizes"]
                 or not all(isinstance(r, int) and 0 <= r < len(keys) for r in exact.values())):
             return None
         forms, phrases, deciding = meta["forms"], meta["phrases"], meta["deciding"]
         if (len(forms) != len(keys) or len(deciding) != len(keys)
                 or not all(isinstance(p, list) and len(p) == 3 for p in phrases)):
             return None
-        license_refs = meta["license_refs"]
-        if not isinstance(license_refs, int) or not 0 <= license_refs <= len(keys):
-            return None
-        return ReferenceIndex(keys=keys, forms=forms, deciding=deciding, license_refs=license_refs, exact=exact,
-                              phrases=phrases, **arrays)
+        return ReferenceIndex(keys=keys, forms=forms, deciding=deciding, exact=exact, phrases=phrases, **arrays)
     except (ValueError, TypeError, KeyError, struct.error):
         return None
 

@@ -82,12 +82,11 @@ def identify_normalised(text: NormalisedText, digest: str) -> Identified:
         return Identified((_match(key, None, 1.0, text, 0, len(text.words) - 1, "exact", form),), None)
     similar = [c for c in index.similar(text, threshold=_CLOSEST) if _decided(text, c)]
     confident = [c for c in similar if c.score >= CONFIDENT]
-    with_text = set(index.keys)
     taken: list[tuple[int, int, LicenseMatch]] = []
     for found in match_phrases(text):
         form = found.form
         key = form.license.key
-        if form.name == "text" and key in with_text:
+        if form.name == "text" and key in index.with_text:
             # LicenseDB has this license's text: the phrases stand unless another text, covering
             # most of the span, is closer (a shorter license inside it does not overturn them).
             size = found.last - found.first + 1
