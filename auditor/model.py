@@ -85,7 +85,7 @@ class TextFacts:
     digest: str = ""  # hash of the normalised text, to recognise the same unidentified text elsewhere
     markers: frozenset[str] = frozenset()  # obligation markers found (use-policy references, "Built with")
     # Sampled hashes of the text's word shingles (copyright lines left out): an edited unidentified
-    # text stays the same text when most of them survive.
+    # text stays the same text when most of them survive. Empty where a license is identified.
     fingerprint: tuple[int, ...] = ()
     # Below the confidence at which a name is given: the nearest license, never reported as the license.
     closest: LicenseMatch | None = None

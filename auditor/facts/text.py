@@ -71,7 +71,10 @@ def _analyse(text: str) -> tuple[TextFacts, NormalisedText]:
     licenses = tuple(replace(m, excerpt=excerpt(lines, m.start_line)) for m in identified.licenses)
     facts = TextFacts(licenses=licenses, closest=identified.closest,
                       copyrights=attributions(copyrights, licenses, lines),
-                      digest=digest, fingerprint=fingerprint(normalised, skip))
+                      digest=digest,
+                      # Only unidentified texts are tracked by their fingerprint (timeline.items_of):
+                      # the rest are spared the hashing of every 4-gram.
+                      fingerprint=() if licenses else fingerprint(normalised, skip))
     return facts, normalised
 
 
