@@ -3,19 +3,23 @@ re-wrapped, titled, as one of ScanCode's short notices: see licensedb_set.py), `
 against askalono and licenseclassifier in the same run.
 
 Each tool runs once over the whole set in a fresh process (start-up included; the auditor's index
-cache already built). Its top answer per file is right when it names the expected license (its
+cache already built). Time is given as wall seconds and as the process's CPU seconds (user +
+system): on a shared machine the wall time also counts other jobs, the CPU time much less so.
+Its top answer per file is right when it names the expected license (its
 ScanCode key, a key of the same text, or one of its SPDX ids), wrong when it names another one, and
 neither when it names none (for the auditor: no license, or only "unknown license text, closest X").
 A wrong license is the error that matters: a reviewer trusts the name and moves on.
 
     pip install pyaskalono licenseclassifier    # the peers; not project dependencies
     python benchmarks/identify_licensedb.py [--every N]   # N > 1: every N-th key, for a quick run
+    python benchmarks/identify_licensedb.py --peers licenseclassifier   # askalono takes minutes
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 from collections import Counter
@@ -46,10 +50,19 @@ def _judge(answer: str | None, key: str, same: dict[str, str], spdx: dict[str, s
     return "wrong"
 
 
+def _run(command: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds, stdout) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds, out = timed(command)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--every", type=int, default=1, help="keep every N-th key (1: all)")
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated, of: {', '.join(PEERS)}")
     args = parser.parse_args()
     from auditor.facts.licensedb import reference_index
 
@@ -61,20 +74,21 @@ def main() -> None:
         for s in samples:
             (folder / s.name).write_text(s.text, encoding="utf-8")
         runs = {}
-        seconds, out = timed([sys.executable, "-m", "auditor", "identify", str(folder), "--format", "json"])
-        runs["auditor identify"] = (seconds, {Path(r["path"]).name: (r["matches"][0]["key"] if r["matches"] else None)
-                                              for r in json.loads(out)})
-        for peer, code in ({} if args.no_peers else PEERS).items():
+        seconds, cpu, out = _run([sys.executable, "-m", "auditor", "identify", str(folder), "--format", "json"])
+        answers = {Path(r["path"]).name: (r["matches"][0]["key"] if r["matches"] else None) for r in json.loads(out)}
+        runs["auditor identify"] = (seconds, cpu, answers)
+        peers = [] if args.no_peers else [p for p in args.peers.split(",") if p]
+        for peer in peers:
             try:
-                seconds, out = timed([sys.executable, "-c", _RUNNER.format(peer=code), str(folder)])
-            except RuntimeError as exc:
+                seconds, cpu, out = _run([sys.executable, "-c", _RUNNER.format(peer=PEERS[peer]), str(folder)])
+            except (RuntimeError, KeyError) as exc:
                 print(f"{peer}: not run ({exc}); pip install pyaskalono licenseclassifier")
                 continue
-            runs[peer] = (seconds, json.loads(out))
+            runs[peer] = (seconds, cpu, json.loads(out))
     keys = {s.key for s in samples}
     print(f"{len(samples)} samples: {len(keys)} LicenseDB keys with a text, in up to four forms "
           f"({', '.join(f'{f} {sum(s.form == f for s in samples)}' for f in FORMS)})")
-    for name, (seconds, answers) in runs.items():
+    for name, (seconds, cpu, answers) in runs.items():
         verdicts = Counter()
         wrong = []
         for s in samples:
@@ -85,7 +99,8 @@ def main() -> None:
                 wrong.append(f"{s.name} -> {answers.get(s.name)}")
         total = len(samples)
         print(f"{name:<18} right {verdicts['right']}/{total} = {100 * verdicts['right'] / total:5.1f}%   "
-              f"WRONG {verdicts['wrong']:4}   none {verdicts['none']:4}   {seconds:7.2f} s (start-up included)")
+              f"WRONG {verdicts['wrong']:4}   none {verdicts['none']:4}   {seconds:7.2f} s wall, {cpu:7.2f} s CPU "
+              "(start-up included)")
         for form in FORMS:
             print(f"{'':<20}{form:<10} right {verdicts[(form, 'right')]:5}  wrong {verdicts[(form, 'wrong')]:4}  "
                   f"none {verdicts[(form, 'none')]:4}")
