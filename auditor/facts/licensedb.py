@@ -308,14 +308,15 @@ def build_index(progress: bool = False) -> ReferenceIndex:
     for key, form, text, is_rule in _corpus(progress):
         if is_rule and license_refs is None:
             license_refs = len(keys)
-        words = words_of(text)
+        normalised = None if is_rule else NormalisedText(text)
+        words = words_of(text) if normalised is None else normalised.words
         if len(words) < _MIN_WORDS:
             if len(words) >= _MIN_RULE_WORDS:
                 short.setdefault(" ".join(words), (key, form))
             continue
         # The same digest a query gets: copyright lines left out (rules carry none worth the search).
-        digest = (hashlib.sha256(" ".join(words).encode()).hexdigest() if is_rule
-                  else NormalisedText(text).digest(frozenset(c.line for c in find_copyrights(text))))
+        digest = (hashlib.sha256(" ".join(words).encode()).hexdigest() if normalised is None
+                  else normalised.digest(frozenset(c.line for c in find_copyrights(text))))
         if not digest or digest in exact:
             continue  # the same words under another key or rule: the first (the license's own) stands
         unique = list(dict.fromkeys(h for _p, h in sampled_shingles(words)))  # in the text's order
@@ -328,16 +329,16 @@ def build_index(progress: bool = False) -> ReferenceIndex:
         sizes.append(len(unique))
         per_ref.append(array("I", unique))
     kept = list(_keep(per_ref, len(keys) if license_refs is None else license_refs))
-    pairs = sorted((h, ref) for ref, ref_hashes in enumerate(kept) for h in ref_hashes)
-    hashes, starts = array("I"), array("I")
-    for i, (h, _ref) in enumerate(pairs):
-        if not hashes or hashes[-1] != h:
-            hashes.append(h)
-            starts.append(i)
-    starts.append(len(pairs))
+    postings: dict[int, list[int]] = defaultdict(list)  # hash -> references, in ascending order
+    for ref, ref_hashes in enumerate(kept):
+        for h in ref_hashes:
+            postings[h].append(ref)
+    hashes = array("I", sorted(postings))
+    runs = [postings[h] for h in hashes]
     return ReferenceIndex(keys=keys, forms=forms, deciding=deciding, sizes=sizes, exact=exact,
                           phrases=[[p, k, f] for p, (k, f) in sorted(short.items())],
-                          hashes=hashes, starts=starts, refs=array("I", (r for _h, r in pairs)),
+                          hashes=hashes, starts=array("I", accumulate(map(len, runs), initial=0)),
+                          refs=array("I", chain.from_iterable(runs)),
                           ref_starts=array("I", accumulate((len(k) for k in kept), initial=0)),
                           ref_hashes=array("I", (h for ref_hashes in kept for h in ref_hashes)))
 
