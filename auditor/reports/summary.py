@@ -13,28 +13,33 @@ def blocking(audit: Audit) -> list[Finding]:
     return [f for f in audit.findings if not f.waived and SEVERITIES.index(f.severity) <= limit]
 
 
+def _named(findings: list[Finding], shown: int) -> str:
+    """'rule (subject)' for the first `shown` findings, then how many more."""
+    named = ", ".join(f"{f.rule} ({f.subject})" for f in findings[:shown])
+    return named + (f", and {len(findings) - shown} more" if len(findings) > shown else "")
+
+
+def _warnings(audit: Audit) -> list[Finding]:
+    return [f for f in audit.findings if not f.waived and f.severity == "warning"]
+
+
 def verdict_sentence(audit: Audit) -> str:
     counts = audit.counts()
     if audit.failed():
         failing = blocking(audit)
-        first = failing[0]
-        more = f", and {len(failing) - 1} more" if len(failing) > 1 else ""
         return (f"Fails: {len(failing)} finding{'s' if len(failing) != 1 else ''} at or above {audit.fail_on}: "
-                f"{first.rule} ({first.subject}){more}.")
+                f"{_named(failing, 1)}.")
     review = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in SEVERITIES if counts[s]]
     tail = f"; {' and '.join(review)} to review" if review else ""
-    warned = [f for f in audit.findings if not f.waived and f.severity == "warning"]
-    if warned:
+    if warned := _warnings(audit):
         # A pass with warnings is not a clean bill: say which claims a reviewer must still judge.
-        named = ", ".join(f"{f.rule} ({f.subject})" for f in warned[:3])
-        more = f", and {len(warned) - 3} more" if len(warned) > 3 else ""
-        tail += f": {named}{more}"
+        tail += f": {_named(warned, 3)}"
     return f"Passes: no finding at or above {audit.fail_on}{tail}."
 
 
 def needs_review(audit: Audit) -> bool:
     """A pass that still carries warnings: reports show it apart from a clean pass."""
-    return not audit.failed() and any(not f.waived and f.severity == "warning" for f in audit.findings)
+    return not audit.failed() and bool(_warnings(audit))
 
 
 def _last_sentence(text: str) -> str:
