@@ -194,6 +194,11 @@ def test_an_author_listing_is_checked_like_any_hub_answer(hub, tmp_path, monkeyp
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and "which is not a model of org" in result.stderr, result.stderr
         assert not (tmp_path / "fleet.sqlite").exists() or not stored(tmp_path / "fleet.sqlite")
+    # an author that is no Hub name is refused before any request
+    hub.counts.clear()
+    result = fleet_cli("hf://../*", "--store", str(tmp_path / "fleet.sqlite"))
+    assert result.returncode == 2 and "not a Hub user or organisation name" in result.stderr, result.stderr
+    assert not hub.counts
     # a head that is not a commit id only costs a request later: it names nothing
     hub.hostile["org"] = Hostile(models=lambda items: [{**items[0], "sha": "../../x"}])
     assert [(t.name, t.listed_revision) for t in expand_targets(["hf://org/*"])] == [("hf://org/a", None)]

@@ -39,13 +39,18 @@ def list_author(author: str) -> list[Target]:
     from huggingface_hub.errors import HfHubHTTPError
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-    from auditor.sources.hub import default_timeout
+    from auditor.sources.hub import check_reachable, default_timeout
     from auditor.sources.hub_cache import is_git_oid, safe_repr
     from auditor.sources.hub_http import HubAnswerRejected, bounded_call
     from auditor.sources.hub_http import install as install_bounds
 
+    try:
+        validate_repo_id(f"{author}/x")
+    except HFValidationError:
+        raise AuditorError(f"{safe_repr('hf://' + author + '/*')}: not a Hub user or organisation name") from None
     endpoint = os.environ.get("HF_ENDPOINT") or None
     where = endpoint or "https://huggingface.co"
+    check_reachable(where, default_timeout())
     install_bounds()
     api = HfApi(endpoint=endpoint)
 

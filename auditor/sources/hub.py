@@ -90,6 +90,21 @@ def _env_true(name: str) -> bool:
     return os.environ.get(name, "").strip().upper() in ("1", "ON", "YES", "TRUE")
 
 
+def check_reachable(endpoint: str, timeout: float) -> None:
+    """Fail fast when the network is down: huggingface_hub would retry for about 20 s first.
+    Through a proxy the endpoint is not ours to dial: huggingface_hub's own client goes through it."""
+    url = urlparse(endpoint)
+    host = url.hostname or ""
+    if getproxies().get(url.scheme) and not proxy_bypass(host):
+        return
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise AuditorError(f"cannot reach the Hub at {endpoint}: {reason}") from exc
+
+
 def default_timeout() -> float:
     """HF_HUB_DOWNLOAD_TIMEOUT as huggingface_hub reads it, else its default."""
     try:
@@ -141,18 +156,7 @@ class HubSource:
         return self._endpoint or "https://huggingface.co"
 
     def _check_reachable(self) -> None:
-        """Fail fast when the network is down: huggingface_hub would retry for about 20 s first.
-        Through a proxy the endpoint is not ours to dial: huggingface_hub's own client goes through it."""
-        url = urlparse(self._endpoint_name)
-        host = url.hostname or ""
-        if getproxies().get(url.scheme) and not proxy_bypass(host):
-            return
-        port = url.port or (443 if url.scheme == "https" else 80)
-        try:
-            socket.create_connection((host, port), timeout=self.timeout).close()
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            raise AuditorError(f"cannot reach the Hub at {self._endpoint_name}: {reason}") from exc
+        check_reachable(self._endpoint_name, self.timeout)
 
     def _call(self, what: str, fn: Callable[[], Any], file: bool = False) -> Any:
         """fn() with bounded time and retries, its failures as one-line errors. With `file`, failures
